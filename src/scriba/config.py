@@ -1,0 +1,96 @@
+"""Settings, from environment variables prefixed ``SCRIBA_`` (the Lambda environment in
+``template.yaml``, or the local executor). One place for every tunable and every limit."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+MB = 1024 * 1024
+
+
+def _split(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip().lower() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SCRIBA_", extra="ignore")
+
+    engines: Literal["aws", "local"] = "aws"
+    output_bucket: str = "scriba-output"
+    results_prefix: str = "documents"
+    work_prefix: str = "work"
+    event_bus: str | None = Field(default=None, description="EventBridge bus for completion events")
+    state_machine_arn: str | None = Field(default=None, description="For the starter and sweeper")
+
+    # What to make.
+    languages: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["es", "fr"])
+    ocr_languages: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="ISO 639-1 hints for OCR; empty: detect"
+    )
+    default_language: str | None = Field(
+        default="en", description="Assumed source language when detection is unsure; empty: fail"
+    )
+    summary_sentences: int = Field(default=5, ge=1, le=50)
+    min_label_confidence: float = Field(default=70.0, ge=0, le=100)
+    max_labels: int = Field(default=10, ge=1, le=1000)
+    max_images: int = Field(default=20, ge=0, le=1000, description="Pictures tagged per document")
+    voices: dict[str, str] = Field(default_factory=dict, description="Voice per language code")
+
+    # Extraction.
+    text_layer_fast_path: bool = Field(
+        default=True, description="Pages with a good text layer skip OCR (no Textract spend)"
+    )
+    ocr_dpi: int = Field(default=300, ge=72, le=600)
+    ocr_batch_pages: int = Field(default=4, ge=1, le=100)
+    ocr_job_min_pages: int = Field(
+        default=2, ge=1, description="Use an asynchronous OCR job from this many pages (AWS)"
+    )
+    ocr_job_max_polls: int = Field(default=120, ge=1)
+
+    # Limits (defaults from the Textract and Rekognition limits).
+    max_document_bytes: int = Field(default=500 * MB, ge=1)
+    max_pages: int = Field(default=3000, ge=1)
+    max_image_side: int = Field(default=10000, ge=1, description="Pixels, either side")
+    min_image_side: int = Field(default=32, ge=1, description="Smaller images cannot be read")
+    max_image_pixels: int = Field(default=100_000_000, ge=1, description="Decompression-bomb guard")
+
+    # AWS engines.
+    bedrock_model_id: str = "amazon.titan-text-express-v1"
+    textract_features: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="TABLES and/or FORMS: use AnalyzeDocument"
+    )
+
+    @field_validator("languages", "ocr_languages", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        return _split(value)
+
+    @field_validator("default_language", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("textract_features", mode="before")
+    @classmethod
+    def _features(cls, value: object) -> object:
+        split = _split(value)
+        return [item.upper() for item in split] if isinstance(split, list) else split
+
+
+@lru_cache(maxsize=8)
+def _cached(environment: frozenset[tuple[str, str]]) -> Settings:
+    return Settings()
+
+
+def load_settings() -> Settings:
+    """Settings from the current environment, cached per distinct environment."""
+    import os  # noqa: PLC0415
+
+    relevant = frozenset((k, v) for k, v in os.environ.items() if k.startswith("SCRIBA_"))
+    return _cached(relevant)

@@ -1,0 +1,87 @@
+"""The manifest: what became of one document, written last, read first by consumers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import Field, JsonValue
+
+from scriba.document import DocumentKind, Model, Source
+
+SCHEMA_VERSION: Literal["1"] = "1"
+
+
+class Status(StrEnum):
+    SUCCEEDED = "succeeded"
+    PARTIAL = "partial"  # some artifacts failed, the others are there
+    FAILED = "failed"
+    SKIPPED = "skipped"  # for an artifact: nothing to make (e.g. no text to translate)
+
+
+class Stage(StrEnum):
+    INSPECT = "inspect"
+    EXTRACT = "extract"
+    TAG = "tag"
+    SUMMARIZE = "summarize"
+    TRANSLATE = "translate"
+    SPEAK = "speak"
+    FINALIZE = "finalize"
+
+
+class Failure(Model):
+    stage: Stage
+    reason: str = Field(description="Stable code, e.g. encrypted_document, throttled")
+    message: str = Field(description="For people; names the document and the problem")
+    error_type: str | None = Field(default=None, description="The error name seen by the workflow")
+
+
+class ArtifactKind(StrEnum):
+    TEXT = "text"  # text.json
+    PLAIN_TEXT = "plain_text"  # text.txt
+    TAGS = "tags"
+    IMAGE = "image"  # a picture sent to the labeler
+    SUMMARY = "summary"
+    TRANSLATION = "translation"
+    AUDIO = "audio"
+
+
+class Artifact(Model):
+    kind: ArtifactKind
+    path: str | None = Field(description="Relative to the document's output prefix")
+    status: Status = Status.SUCCEEDED
+    language: str | None = None
+    media_type: str | None = None
+    size: int | None = Field(default=None, ge=0, description="Bytes")
+    details: dict[str, JsonValue] = Field(default_factory=dict)
+    failure: Failure | None = None
+
+
+class Manifest(Model):
+    schema_version: Literal["1"] = SCHEMA_VERSION
+    document_id: str
+    name: str
+    source: Source
+    output: str = Field(description="s3:// URI of the document's output prefix")
+    status: Status
+    kind: DocumentKind | None = None
+    sha256: str | None = None
+    size: int | None = None
+    pages: int | None = None
+    language: str | None = Field(default=None, description="Detected language of the text")
+    languages: list[str] = Field(default_factory=list, description="Target languages")
+    engines: Literal["aws", "local"]
+    artifacts: list[Artifact] = Field(default_factory=list)
+    failure: Failure | None = None
+    warnings: list[str] = Field(default_factory=list)
+    reused_from: str | None = None
+    execution: str | None = Field(default=None, description="Step Functions execution ARN")
+    started_at: datetime | None = None
+    finished_at: datetime
+
+    def artifact(self, kind: ArtifactKind, language: str | None = None) -> Artifact | None:
+        for item in self.artifacts:
+            if item.kind is kind and item.language == language:
+                return item
+        return None

@@ -1,0 +1,95 @@
+"""The extracted text: pages, lines and words with their boxes, whichever engine produced them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import Field
+
+from scriba.document import Model
+
+SCHEMA_VERSION: Literal["1"] = "1"
+
+
+class Box(Model):
+    """An axis-aligned box as fractions of the page (0 to 1), origin top-left, like Textract."""
+
+    left: float = Field(ge=0, le=1)
+    top: float = Field(ge=0, le=1)
+    width: float = Field(ge=0, le=1)
+    height: float = Field(ge=0, le=1)
+
+    @staticmethod
+    def around(boxes: list[Box]) -> Box:
+        if not boxes:
+            return Box(left=0, top=0, width=0, height=0)
+        left = min(b.left for b in boxes)
+        top = min(b.top for b in boxes)
+        right = max(b.left + b.width for b in boxes)
+        bottom = max(b.top + b.height for b in boxes)
+        return Box.clamped(left, top, right - left, bottom - top)
+
+    @staticmethod
+    def clamped(left: float, top: float, width: float, height: float) -> Box:
+        """A box from possibly slightly out-of-range figures (rounding, bleed)."""
+        left = min(max(left, 0.0), 1.0)
+        top = min(max(top, 0.0), 1.0)
+        return Box(
+            left=left,
+            top=top,
+            width=min(max(width, 0.0), 1.0 - left),
+            height=min(max(height, 0.0), 1.0 - top),
+        )
+
+
+class Word(Model):
+    text: str
+    box: Box
+    confidence: float = Field(ge=0, le=100, description="0 to 100; 100 for a text layer")
+
+
+class Line(Model):
+    text: str
+    box: Box
+    confidence: float = Field(ge=0, le=100)
+    words: list[Word]
+
+
+class PageSource(StrEnum):
+    TEXT_LAYER = "text_layer"
+    OCR = "ocr"
+
+
+class Page(Model):
+    number: int = Field(ge=1)
+    width: float = Field(gt=0, description="Page width in `unit`")
+    height: float = Field(gt=0)
+    unit: Literal["pt", "px"]
+    source: PageSource
+    engine: str = Field(description="pdfium, tesseract, textract, ...")
+    lines: list[Line] = Field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+    @property
+    def word_count(self) -> int:
+        return sum(len(line.words) for line in self.lines)
+
+
+class DocumentText(Model):
+    schema_version: Literal["1"] = SCHEMA_VERSION
+    document_id: str
+    language: str | None = Field(default=None, description="ISO 639-1 code, detected")
+    pages: list[Page]
+
+    @property
+    def plain_text(self) -> str:
+        """Pages separated by a form feed, as pdftotext does."""
+        return "\f".join(page.text for page in self.pages)
+
+    @property
+    def word_count(self) -> int:
+        return sum(page.word_count for page in self.pages)

@@ -1,0 +1,30 @@
+"""A translation of the summary."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from scriba.document import Model
+
+SCHEMA_VERSION: Literal["1"] = "1"
+
+
+class TranslatedText(Model):
+    """What a translator returns for one request."""
+
+    text: str
+    route: list[str] = Field(description="Languages passed through, source first, target last")
+
+
+class Translation(Model):
+    schema_version: Literal["1"] = SCHEMA_VERSION
+    document_id: str
+    source_language: str
+    target_language: str
+    engine: str
+    route: list[str] = Field(description="Pivot languages included, source first")
+    text: str
+    requests: int = Field(ge=0, description="Calls made to the engine (chunks)")
+    characters: int = Field(ge=0, description="Characters sent for translation")
