@@ -1,0 +1,465 @@
+"""PDF handling with pypdfium2: opening, text layers, rendering and page subsets.
+
+Used by both executors (it ships in the extract Lambda), so it imports nothing heavier than
+pypdfium2 and Pillow.
+
+Page ``number`` arguments are 1-based, like ``scriba.text.Page.number``.
+
+The text layer is read with pdfium's bulk calls: the page's text once, then one loose character
+box for the first and for the last character of each word (a word's characters sit on one
+baseline, so the two boxes span it). That is two native calls per word instead of one per
+character. Lines follow pdfium's own line breaks (``\\r\\n``, and its end-of-line hyphen marker),
+checked against the geometry; reading order is the content-stream order, which is the author's
+order for the producers we see (LaTeX, office suites, browsers) and keeps columns apart.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import re
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from scriba.errors import CorruptDocument, EmptyDocument, EncryptedDocument, NoPages
+from scriba.text import Page, PageSource
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+ENGINE = "pdfium"
+POINTS_PER_INCH = 72.0
+
+# pdfium's text marks a hyphen that it found at the end of a line with U+FFFE (and emits no line
+# break after it); the character itself is the hyphen glyph.
+_PDFIUM_HYPHEN = "\ufffe"
+_PDFIUM_HYPHEN_CODE = 0x2  # what FPDFText_GetUnicode reports for that character
+_WORD = re.compile(r"[^\s\ufffe]+\ufffe?|\ufffe")
+# Characters that carry no text: controls other than whitespace, unmapped glyphs (U+FFFD, or
+# code 0 from pdfium), private-use code points (symbol fonts, broken encodings), noncharacters.
+_JUNK_CLASS = (
+    "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ufffe\uffff"
+    "\ue000-\uf8ff\U000f0000-\U0010ffff\ud800-\udfff"
+)
+_JUNK = re.compile(f"[{_JUNK_CLASS}]")
+_ALPHANUMERIC = re.compile(r"[^\W_]")
+_SPACE = re.compile(r"\s+")
+
+# is_usable_text thresholds, on the characters that are not whitespace.
+_MAX_JUNK_SHARE = 0.1  # more unmapped/private/control characters than this: broken encoding
+_MIN_ALPHANUMERIC_SHARE = 0.3  # less than this: symbol soup (a table of contents is ~40 %)
+
+# Line grouping: share of the smaller box height two words must share to sit on one line.
+_SAME_LINE_OVERLAP = 0.5
+
+
+class NamedPdfDocument(pdfium.PdfDocument):  # type: ignore[misc]
+    """A pdfium document that knows the name of the document it came from, for error messages."""
+
+    def __init__(self, path: Path, name: str) -> None:
+        super().__init__(path)
+        self.name = name
+        # Renderings then show form fields and their values (needs to precede loading pages).
+        self.init_forms()
+
+
+def _name_of(pdf: pdfium.PdfDocument) -> str:
+    name = getattr(pdf, "name", None)
+    return name if isinstance(name, str) else "PDF"
+
+
+def open_pdf(path: Path, name: str) -> pdfium.PdfDocument:
+    """Opens the PDF at ``path``; ``name`` (the document's key or file name) goes in errors.
+
+    Raises ``EmptyDocument`` for a zero-byte file, ``EncryptedDocument`` for a password-protected
+    one, ``CorruptDocument`` for one pdfium cannot parse and ``NoPages`` for one without pages.
+    """
+    with path.open("rb") as stream:  # a missing or unreadable file fails here, as itself
+        if not stream.read(1):
+            raise EmptyDocument("the file is empty (0 bytes)", document=name)
+    # pdfium refuses a document without pages but sets no error code for it, leaving the last
+    # one in place: set a known code first (opening no file is a file error) so that an
+    # unreported refusal shows.
+    pdfium_c.FPDF_LoadDocument(b"", None)
+    try:
+        pdf = NamedPdfDocument(path, name)
+    except pdfium.PdfiumError as error:
+        code = getattr(error, "err_code", None)
+        if code in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY):
+            raise EncryptedDocument(
+                "the PDF is password-protected or encrypted; remove the protection and upload "
+                "it again",
+                document=name,
+            ) from error
+        if code in (pdfium_c.FPDF_ERR_FILE, pdfium_c.FPDF_ERR_SUCCESS):
+            raise NoPages("the PDF has no pages (its page tree is empty)", document=name) from (
+                error
+            )
+        raise CorruptDocument(
+            f"the file is not a readable PDF (truncated or damaged): {error}", document=name
+        ) from error
+    if len(pdf) == 0:
+        pdf.close()
+        raise NoPages("the PDF has no pages", document=name)
+    return pdf
+
+
+@contextmanager
+def pdf_document(path: Path, name: str) -> Iterator[pdfium.PdfDocument]:
+    """``open_pdf`` as a context manager that closes the document."""
+    pdf = open_pdf(path, name)
+    try:
+        yield pdf
+    finally:
+        pdf.close()
+
+
+def page_count(pdf: pdfium.PdfDocument) -> int:
+    return len(pdf)
+
+
+def _load_page(pdf: pdfium.PdfDocument, number: int) -> pdfium.PdfPage:
+    count = len(pdf)
+    if not 1 <= number <= count:
+        raise IndexError(f"{_name_of(pdf)}: page {number} out of range 1..{count}")
+    try:
+        return pdf[number - 1]
+    except pdfium.PdfiumError as error:
+        raise CorruptDocument(
+            f"page {number} cannot be read: {error}", document=_name_of(pdf)
+        ) from error
+
+
+def is_usable_text(text: str) -> bool:
+    """Whether extracted text reads as text rather than the output of a broken font encoding.
+
+    Empty or whitespace-only text is not usable; nor is text where more than a tenth of the
+    characters are unmapped glyphs, private-use or control characters, or where fewer than 30 %
+    are letters or digits (what identity-encoded fonts without a Unicode map produce).
+    """
+    visible = len(text) - sum(len(run) for run in _SPACE.findall(text))
+    if visible == 0:
+        return False
+    junk = len(_JUNK.findall(text))
+    if junk > _MAX_JUNK_SHARE * visible:
+        return False
+    alphanumeric = len(_ALPHANUMERIC.findall(text))
+    return alphanumeric >= _MIN_ALPHANUMERIC_SHARE * visible
+
+
+def _page_text(textpage: pdfium.PdfTextPage, count: int) -> str:
+    """The page's text with one character per pdfium character index.
+
+    pdfium's bulk text is index-aligned with its character list on almost every page. When it is
+    not (it leaves out unmapped glyphs, and writes characters beyond the BMP as two UTF-16 units),
+    the text is rebuilt character by character, unmapped glyphs becoming U+FFFD.
+    """
+    text: str = textpage.get_text_range()
+    if len(text) == count and (
+        count == 0
+        or pdfium_c.FPDFText_GetTextIndexFromCharIndex(textpage.raw, count - 1) == count - 1
+    ):
+        return text
+    get_unicode = pdfium_c.FPDFText_GetUnicode
+    raw = textpage.raw
+    chars = []
+    for index in range(count):
+        code = get_unicode(raw, index)
+        if code == _PDFIUM_HYPHEN_CODE and pdfium_c.FPDFText_IsHyphen(raw, index):
+            chars.append(_PDFIUM_HYPHEN)
+        elif code == 0 or code > 0x10FFFF:
+            chars.append("\ufffd")
+        else:
+            chars.append(chr(code))
+    return "".join(chars)
+
+
+def text_layer_page(pdf: pdfium.PdfDocument, number: int) -> Page | None:
+    """The text layer of page ``number`` (1-based) as lines and words, or None when the page has
+    no usable text layer (none, whitespace only, or garbage) and needs OCR."""
+    page = _load_page(pdf, number)
+    try:
+        rotation = page.get_rotation()
+        area = page.get_bbox()
+        textpage, text_turn = _upright_textpage(pdf, page, number, rotation)
+        try:
+            count = textpage.count_chars()
+            if count <= 0:
+                return None
+            text = _page_text(textpage, count)
+            if not is_usable_text(text.replace(_PDFIUM_HYPHEN, "-")):
+                return None
+            raw_lines = _raw_lines(textpage, text, area, text_turn)
+        finally:
+            textpage.close()
+        if not raw_lines:
+            return None
+        width, height = page.get_size()
+    finally:
+        page.close()
+    to_fractions = _fractions_of_display(area, rotation)
+    return Page.model_validate(
+        {
+            "number": number,
+            "width": width,
+            "height": height,
+            "unit": "pt",
+            "source": PageSource.TEXT_LAYER,
+            "engine": ENGINE,
+            "lines": [_line(raw_line, to_fractions) for raw_line in raw_lines],
+        }
+    )
+
+
+def _upright_textpage(
+    pdf: pdfium.PdfDocument, page: pdfium.PdfPage, number: int, rotation: int
+) -> tuple[pdfium.PdfTextPage, int]:
+    """pdfium's text page, built in the frame where most of the text stands upright, and the
+    text's angle on the unrotated page (clockwise degrees, a multiple of 90).
+
+    pdfium orders lines well only for text that is upright in the frame it works in, which is
+    the page as displayed: text turned on a rotated page (a /Rotate 90 page of upright text)
+    comes out with its lines in reverse order. So the text page is built with the page turned
+    for the text, then the page's own rotation is put back.
+    """
+    try:
+        textpage = page.get_textpage()
+        text_turn = _text_turn(textpage)
+        upright = (-text_turn) % 360
+        if upright != rotation:
+            textpage.close()
+            page.set_rotation(upright)
+            try:
+                textpage = page.get_textpage()
+            finally:
+                page.set_rotation(rotation)
+    except pdfium.PdfiumError as error:
+        raise CorruptDocument(
+            f"the text of page {number} cannot be read: {error}", document=_name_of(pdf)
+        ) from error
+    return textpage, text_turn
+
+
+def _text_turn(textpage: pdfium.PdfTextPage, samples: int = 15) -> int:
+    """The most common angle of the characters on the unrotated page, to a quarter turn
+    (clockwise degrees; pdfium measures it so), from a sample spread over the page."""
+    count = textpage.count_chars()
+    if count <= 0:
+        return 0
+    char_angle = pdfium_c.FPDFText_GetCharAngle
+    raw = textpage.raw
+    votes: dict[int, int] = {}
+    for index in range(0, count, max(count // samples, 1)):
+        radians = char_angle(raw, index)
+        if radians < 0:  # no angle for this character (generated, or an error)
+            continue
+        quarter = round(math.degrees(radians) / 90) % 4 * 90
+        votes[quarter] = votes.get(quarter, 0) + 1
+    return max(votes, key=lambda quarter: votes[quarter]) if votes else 0
+
+
+# A word while lines are assembled: its text, then its box in PDF points (left, bottom, right,
+# top; origin bottom-left of the unrotated page).
+_RawWord = tuple[str, float, float, float, float]
+# Maps such a box to page fractions of the displayed page: left, top, width, height.
+_ToFractions = Callable[[float, float, float, float], dict[str, float]]
+
+
+def _raw_lines(
+    textpage: pdfium.PdfTextPage,
+    text: str,
+    area: tuple[float, float, float, float],
+    text_turn: int = 0,
+) -> list[list[_RawWord]]:
+    """Words with their boxes, grouped into lines, in pdfium's (content-stream) order. Words
+    wholly outside ``area`` (the displayed part of the page, in PDF points) are left out.
+    ``text_turn`` is the angle of the text on the page (``_text_turn``): lines are checked in
+    the frame where the text is upright.
+
+    This loop runs once per word of every born-digital page: it is written for speed (no helper
+    calls, no min/max builtins).
+    """
+    rect = pdfium_c.FS_RECTF()
+    rect_ref = ctypes.byref(rect)
+    loose_box = pdfium_c.FPDFText_GetLooseCharBox
+    raw = textpage.raw
+    has_junk = _JUNK.search(text.replace(_PDFIUM_HYPHEN, "")) is not None
+    area_left, area_bottom, area_right, area_top = area
+
+    lines: list[list[_RawWord]] = []
+    current: list[_RawWord] = []
+    next_break = text.find("\n")  # pdfium ends lines with "\r\n"
+    after_hyphen = False
+    # The previous word's box.
+    p_left = p_bottom = p_right = p_top = 0.0
+    for match in _WORD.finditer(text):
+        start, end = match.span()
+        word = match.group()
+        hyphenated = word[-1] == _PDFIUM_HYPHEN
+        if hyphenated:
+            word = word[:-1] + "-"
+        if has_junk:
+            word = _JUNK.sub("", word)
+            if not word:
+                continue
+        # Loose boxes span the font's ascent to descent: words on a line share their height.
+        loose_box(raw, start, rect_ref)
+        left, bottom, right, top = rect.left, rect.bottom, rect.right, rect.top
+        if end - start > 1:
+            loose_box(raw, end - 1, rect_ref)
+            last_left, last_bottom, last_right, last_top = (
+                rect.left,
+                rect.bottom,
+                rect.right,
+                rect.top,
+            )
+            left = last_left if last_left < left else left
+            bottom = last_bottom if last_bottom < bottom else bottom
+            right = last_right if last_right > right else right
+            top = last_top if last_top > top else top
+        if right <= area_left or left >= area_right or top <= area_bottom or bottom >= area_top:
+            continue
+        word_box = (word, left, bottom, right, top)
+        if text_turn:
+            # Into the frame where the text is upright (PDF axes: x right, y up).
+            if text_turn == 270:  # the text runs upwards
+                left, bottom, right, top = bottom, -right, top, -left
+            elif text_turn == 90:  # downwards
+                left, bottom, right, top = -top, left, -bottom, right
+            else:  # upside down
+                left, bottom, right, top = -right, -top, -left, -bottom
+        pdfium_break = after_hyphen
+        if 0 <= next_break < start:
+            pdfium_break = True
+            next_break = text.find("\n", start)
+        if current:
+            # How much the two boxes share vertically, as a share of the smaller height.
+            shared = (top if top < p_top else p_top) - (bottom if bottom > p_bottom else p_bottom)
+            smaller = (top - bottom) if top - bottom < p_top - p_bottom else (p_top - p_bottom)
+            same_band = smaller > 0 and shared >= _SAME_LINE_OVERLAP * smaller
+            if pdfium_break:
+                # pdfium also breaks after a superscript or subscript: keep words that go on
+                # along the same band, right after the previous one, on one line.
+                gap = left - p_right
+                taller = (top - bottom) if top - bottom > p_top - p_bottom else p_top - p_bottom
+                new_line = not (same_band and 0 <= gap <= taller)
+            elif same_band:
+                new_line = False
+            else:
+                # No break from pdfium, yet the word is off the band: a new line, unless the
+                # words are stacked as in a few turned words (a stamp up the margin).
+                shared_x = (right if right < p_right else p_right) - (
+                    left if left > p_left else p_left
+                )
+                narrower = (right - left) if right - left < p_right - p_left else p_right - p_left
+                new_line = not (narrower > 0 and shared_x >= _SAME_LINE_OVERLAP * narrower)
+            if new_line:
+                lines.append(current)
+                current = []
+        current.append(word_box)
+        p_left, p_bottom, p_right, p_top = left, bottom, right, top
+        after_hyphen = hyphenated
+    if current:
+        lines.append(current)
+    return lines
+
+
+def _line(words: list[_RawWord], to_fractions: _ToFractions) -> dict[str, object]:
+    left = min(w[1] for w in words)
+    bottom = min(w[2] for w in words)
+    right = max(w[3] for w in words)
+    top = max(w[4] for w in words)
+    return {
+        "text": " ".join(w[0] for w in words),
+        "box": to_fractions(left, bottom, right, top),
+        "confidence": 100.0,
+        "words": [
+            {"text": w[0], "box": to_fractions(w[1], w[2], w[3], w[4]), "confidence": 100.0}
+            for w in words
+        ],
+    }
+
+
+def _fractions_of_display(area: tuple[float, float, float, float], rotation: int) -> _ToFractions:
+    """Maps boxes in PDF points (origin bottom-left, unrotated) to fractions of the page as
+    displayed: ``area`` (the crop box), turned by ``rotation`` (/Rotate, clockwise), origin
+    top-left."""
+    area_left, area_bottom, area_right, area_top = area
+    span_x = (area_right - area_left) or 1.0
+    span_y = (area_top - area_bottom) or 1.0
+
+    def to_fractions(left: float, bottom: float, right: float, top: float) -> dict[str, float]:
+        # Unrotated, origin top-left: x grows to the right, y downwards.
+        x0 = (left - area_left) / span_x
+        x1 = (right - area_left) / span_x
+        y0 = (area_top - top) / span_y
+        y1 = (area_top - bottom) / span_y
+        if rotation == 90:
+            x0, x1, y0, y1 = 1.0 - y1, 1.0 - y0, x0, x1
+        elif rotation == 180:
+            x0, x1, y0, y1 = 1.0 - x1, 1.0 - x0, 1.0 - y1, 1.0 - y0
+        elif rotation == 270:
+            x0, x1, y0, y1 = y0, y1, 1.0 - x1, 1.0 - x0
+        # Clamp to the page: glyphs may bleed past the crop box.
+        x0 = 0.0 if x0 < 0.0 else 1.0 if x0 > 1.0 else x0
+        y0 = 0.0 if y0 < 0.0 else 1.0 if y0 > 1.0 else y0
+        x1 = x0 if x1 < x0 else 1.0 if x1 > 1.0 else x1
+        y1 = y0 if y1 < y0 else 1.0 if y1 > 1.0 else y1
+        return {"left": x0, "top": y0, "width": x1 - x0, "height": y1 - y0}
+
+    return to_fractions
+
+
+def render_page(
+    pdf: pdfium.PdfDocument, number: int, dpi: float, max_side: int = 10000
+) -> Image.Image:
+    """Page ``number`` (1-based) as an RGB image at ``dpi``, scaled down so that neither side
+    exceeds ``max_side`` pixels (Textract and Rekognition refuse more than 10,000)."""
+    if dpi <= 0:
+        raise ValueError(f"dpi must be positive, got {dpi}")
+    page = _load_page(pdf, number)
+    try:
+        width, height = page.get_size()
+        scale = dpi / POINTS_PER_INCH
+        longest = max(width, height)
+        if longest * scale > max_side:
+            # pdfium rounds the bitmap size: stay a hair below the limit.
+            scale = (max_side - 0.5) / longest
+        try:
+            bitmap = page.render(scale=scale, rev_byteorder=True, may_draw_forms=True)
+        except pdfium.PdfiumError as error:
+            raise CorruptDocument(
+                f"page {number} cannot be rendered: {error}", document=_name_of(pdf)
+            ) from error
+        image: Image.Image = bitmap.to_pil()
+        bitmap.close()
+    finally:
+        page.close()
+    return image if image.mode in ("RGB", "L") else image.convert("RGB")
+
+
+def subset_pdf(pdf: pdfium.PdfDocument, pages: Sequence[int], out: Path) -> None:
+    """Writes to ``out`` a PDF of the given pages (1-based, in the order given)."""
+    if not pages:
+        raise ValueError("no pages to write")
+    count = len(pdf)
+    outside = [n for n in pages if not 1 <= n <= count]
+    if outside:
+        raise IndexError(f"{_name_of(pdf)}: pages {outside} out of range 1..{count}")
+    subset = pdfium.PdfDocument.new()
+    try:
+        try:
+            subset.import_pages(pdf, [n - 1 for n in pages])
+        except pdfium.PdfiumError as error:
+            raise CorruptDocument(
+                f"pages {list(pages)} cannot be copied: {error}", document=_name_of(pdf)
+            ) from error
+        with out.open("wb") as stream:
+            subset.save(stream)
+    finally:
+        subset.close()

@@ -1,0 +1,231 @@
+"""Tesseract OCR (scriba.engines.local.ocr) on scans made from the sample PDFs.
+
+The ground truth is each PDF's own text layer; the character error rate is the Levenshtein
+distance (rapidfuzz) over the reference length, whitespace normalized (``tests.scans``).
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from scriba.config import Settings
+from scriba.engines import OcrEngine, PageImage
+from scriba.engines.local import ocr as ocr_module
+from scriba.engines.local.ocr import TesseractOcr
+from scriba.errors import EngineFailed
+from scriba.pdf import pdf_document, render_page, text_layer_page
+from scriba.text import Page, PageSource
+from tests.scans import (
+    character_error_rate,
+    image_only_pdf,
+    normalize,
+    reference_text,
+    scan_page,
+)
+
+pytestmark = pytest.mark.local_engines
+
+MAX_CER = 0.02
+DPI = 300
+ENGINE = "tesseract"
+
+
+@pytest.fixture(scope="module")
+def ocr() -> OcrEngine:
+    engine: OcrEngine = TesseractOcr(Settings(engines="local"))
+    return engine
+
+
+def _recognize(ocr: OcrEngine, image: Image.Image, languages: list[str] | None = None) -> Page:
+    return ocr.recognize(PageImage(number=1, image=image, dpi=DPI), languages or [])
+
+
+def test_engine_implements_the_port(ocr: OcrEngine) -> None:
+    assert isinstance(ocr, OcrEngine)
+    assert ocr.name == "tesseract"
+
+
+def test_clean_scan_of_a_latex_page(corpus: Path, ocr: OcrEngine) -> None:
+    path = corpus / "pdflatex-4-pages.pdf"
+    scan = scan_page(path, 1, DPI)
+    page = _recognize(ocr, scan)
+    assert (page.number, page.unit, page.source, page.engine) == (1, "px", PageSource.OCR, ENGINE)
+    assert (page.width, page.height) == scan.size
+    assert page.text.startswith("Hello, here is some text without a meaning.")
+    assert character_error_rate(page.text, reference_text(path, 1)) < MAX_CER
+    for line in page.lines:
+        assert line.text == " ".join(word.text for word in line.words)
+        assert 0 <= line.confidence <= 100
+    confidences = [word.confidence for line in page.lines for word in line.words]
+    assert sum(confidences) / len(confidences) > 85
+
+
+def test_skewed_blurred_noisy_scan(corpus: Path, ocr: OcrEngine) -> None:
+    path = corpus / "pdflatex-4-pages.pdf"
+    scan = scan_page(path, 2, DPI, angle=1.5, blur=0.8, noise=12, seed=7)
+    page = _recognize(ocr, scan, ["en"])
+    assert character_error_rate(page.text, reference_text(path, 2)) < MAX_CER
+
+
+def test_german_page_is_read_with_the_german_model(corpus: Path, ocr: OcrEngine) -> None:
+    path = corpus / "GeoTopo-komprimiert.pdf"
+    scan = scan_page(path, 2, DPI)
+    reference = reference_text(path, 2)
+    detected = _recognize(ocr, scan)  # no hint: read, detect German, read again
+    hinted = _recognize(ocr, scan, ["de"])
+    english = _recognize(ocr, scan, ["en"])
+    assert character_error_rate(detected.text, reference) < MAX_CER
+    assert detected.text == hinted.text
+    for word in ("Übungen", "verfügbar", "hätte", "für", "Tatsächlich"):
+        assert word in detected.text, word
+    # The English model misses umlauts: the language choice is what made the difference.
+    assert character_error_rate(english.text, reference) > character_error_rate(
+        detected.text, reference
+    )
+    assert "Übungen" not in english.text
+
+
+def test_png_with_transparency(corpus: Path, ocr: OcrEngine, tmp_path: Path) -> None:
+    # Black text on a transparent background: read as if on white paper.
+    path = corpus / "minimal-document.pdf"
+    scan = scan_page(path, 1, DPI)
+    ink = Image.eval(scan, lambda value: 255 - value)  # text opaque, paper transparent
+    transparent = Image.new("RGBA", scan.size, (0, 0, 0, 0))
+    transparent.putalpha(ink)
+    png = tmp_path / "page.png"
+    transparent.save(png)
+    with Image.open(png) as image:
+        assert image.mode == "RGBA"
+        page = ocr.recognize(PageImage(number=1, image=image, dpi=0), [])
+    assert character_error_rate(page.text, reference_text(path, 1)) < MAX_CER
+
+
+def test_word_boxes_match_the_text_layer(corpus: Path, ocr: OcrEngine) -> None:
+    path = corpus / "minimal-document.pdf"
+    with pdf_document(path, path.name) as pdf:
+        layer = text_layer_page(pdf, 1)
+        scan = render_page(pdf, 1, DPI)
+    assert layer is not None
+    page = _recognize(ocr, scan, ["en"])
+    _assert_same_boxes(page, layer)
+    # The text fills the top of the page only.
+    assert all(line.box.top + line.box.height < 0.5 for line in page.lines)
+
+
+def _assert_same_boxes(page: Page, layer: Page, tolerance: float = 0.01) -> None:
+    """Words read in the same order as the text layer sit where the text layer has them."""
+    ours = [word for line in page.lines for word in line.words]
+    truth = [word for line in layer.lines for word in line.words]
+    matcher = difflib.SequenceMatcher(
+        a=[word.text for word in ours], b=[word.text for word in truth], autojunk=False
+    )
+    compared = 0
+    for a, b, size in matcher.get_matching_blocks():
+        for offset in range(size):
+            box, expected = ours[a + offset].box, truth[b + offset].box
+            compared += 1
+            assert box.left + box.width / 2 == pytest.approx(
+                expected.left + expected.width / 2, abs=tolerance
+            )
+            assert box.top + box.height / 2 == pytest.approx(
+                expected.top + expected.height / 2, abs=tolerance
+            )
+    assert compared >= 0.9 * len(truth)
+
+
+def test_page_fed_sideways_is_read_and_boxed_as_given(corpus: Path, ocr: OcrEngine) -> None:
+    path = corpus / "minimal-document.pdf"
+    with pdf_document(path, path.name) as pdf:
+        pdf[0].set_rotation(90)  # the text layer of the page as turned
+        layer = text_layer_page(pdf, 1)
+    assert layer is not None
+    scan = scan_page(path, 1, DPI, angle=-90)  # turned clockwise, as /Rotate 90
+    page = _recognize(ocr, scan, ["en"])
+    assert character_error_rate(page.text, reference_text(path, 1)) < MAX_CER
+    _assert_same_boxes(page, layer)
+
+
+@pytest.mark.parametrize("angle", [90, 180])
+def test_without_an_orientation_model_turned_pages_are_still_read(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, angle: int
+) -> None:
+    tessdata = tmp_path / "tessdata"
+    tessdata.mkdir()
+    (tessdata / "eng.traineddata").symlink_to(ocr_module.tessdata_dir() / "eng.traineddata")
+    monkeypatch.setenv("TESSDATA_PREFIX", str(tessdata))
+    engine = TesseractOcr(Settings(engines="local"))
+    assert engine.tessdata == tessdata
+    assert not engine.detects_orientation
+    path = corpus / "minimal-document.pdf"
+    page = _recognize(engine, scan_page(path, 1, DPI, angle=angle), ["en"])
+    assert character_error_rate(page.text, reference_text(path, 1)) < MAX_CER
+    with pdf_document(path, path.name) as pdf:
+        pdf[0].set_rotation(360 - angle)  # the scan was turned counter-clockwise
+        layer = text_layer_page(pdf, 1)
+    assert layer is not None
+    _assert_same_boxes(page, layer)
+
+
+def test_tessdata_prefix_may_name_the_parent_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "tessdata").mkdir()
+    (tmp_path / "tessdata" / "eng.traineddata").touch()
+    monkeypatch.setenv("TESSDATA_PREFIX", str(tmp_path))
+    assert ocr_module.tessdata_dir() == tmp_path / "tessdata"
+    monkeypatch.delenv("TESSDATA_PREFIX")
+    assert ocr_module.tessdata_dir() == Path("/usr/share/tesseract-ocr/5/tessdata")
+
+
+def test_language_without_a_model_is_an_engine_failure(corpus: Path, ocr: OcrEngine) -> None:
+    scan = scan_page(corpus / "minimal-document.pdf", 1, 100)
+    with pytest.raises(EngineFailed, match=r"no Tesseract model for ja \(jpn\.traineddata\) in /"):
+        _recognize(ocr, scan, ["ja"])
+
+
+def test_hints_without_a_model_are_skipped_when_another_has_one(
+    corpus: Path, ocr: OcrEngine
+) -> None:
+    path = corpus / "minimal-document.pdf"
+    page = _recognize(ocr, scan_page(path, 1, DPI), ["ja", "en"])
+    assert character_error_rate(page.text, reference_text(path, 1)) < MAX_CER
+
+
+@pytest.mark.parametrize(
+    ("hint", "model"),
+    [("en", "eng"), ("fr", "fra"), ("de", "deu"), ("es", "spa"), ("zh", "chi_sim"), ("NB", "nor")],
+)
+def test_iso_codes_map_to_tessdata_models(hint: str, model: str) -> None:
+    assert ocr_module.tessdata_name(hint) == model
+
+
+def test_scanned_pdf_has_no_text_layer_and_is_read_by_ocr(
+    corpus: Path, ocr: OcrEngine, tmp_path: Path
+) -> None:
+    source = corpus / "pdflatex-4-pages.pdf"
+    scanned = image_only_pdf([scan_page(source, 4, DPI, angle=0.7, noise=6)], tmp_path / "s.pdf")
+    with pdf_document(scanned, "scanned.pdf") as pdf:
+        assert text_layer_page(pdf, 1) is None
+        image = render_page(pdf, 1, DPI)
+    page = _recognize(ocr, image)
+    assert character_error_rate(page.text, reference_text(source, 4)) < MAX_CER
+
+
+@pytest.mark.parametrize("name", ["cmyk-image.pdf", "grayscale-image.pdf"])
+def test_pictures_without_text_give_no_confident_words(
+    corpus: Path, ocr: OcrEngine, name: str
+) -> None:
+    # These pages are a photograph and a drawing with no lettering at all: OCR runs on them
+    # (they have no text layer) and must not invent text.
+    with pdf_document(corpus / name, name) as pdf:
+        assert text_layer_page(pdf, 1) is None
+        image = render_page(pdf, 1, DPI)
+    page = _recognize(ocr, image)
+    assert (page.width, page.height) == image.size
+    assert page.source == PageSource.OCR
+    confident = [w.text for line in page.lines for w in line.words if w.confidence >= 60]
+    assert confident == [], normalize(page.text)
