@@ -1,0 +1,343 @@
+"""Amazon Bedrock summaries through the Converse API, map-reduce within the model's context.
+
+The model id is a setting (Titan Text Express by default), so the request must fit any model's
+context window: the document's sentences are packed into chunks that fit with the prompt and the
+answer; each chunk is summarized (map), then the summaries are summarized together (reduce), again
+in chunks if they are still too long, until one request holds everything.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from scriba import aws
+from scriba.errors import (
+    AccessDenied,
+    EngineFailed,
+    ScribaError,
+    Throttled,
+    TransientServiceError,
+)
+from scriba.sentences import split_sentences
+from scriba.summary import SummaryDraft, SummaryMethod, TokenUsage
+
+if TYPE_CHECKING:
+    from mypy_boto3_bedrock_runtime import BedrockRuntimeClient
+    from mypy_boto3_bedrock_runtime.type_defs import ConverseRequestTypeDef
+
+    from scriba.config import Settings
+
+log = logging.getLogger(__name__)
+
+ENGINE = "bedrock"
+SERVICE = "bedrock-runtime"
+
+BEDROCK_ERRORS: dict[str, type[ScribaError]] = {
+    "ThrottlingException": Throttled,
+    "ServiceQuotaExceededException": Throttled,
+    "ModelTimeoutException": TransientServiceError,
+    # HTTP 429, which would otherwise read as throttling: the model is still loading.
+    "ModelNotReadyException": TransientServiceError,
+    "InternalServerException": TransientServiceError,
+    "ServiceUnavailableException": TransientServiceError,
+    "ValidationException": EngineFailed,
+    "AccessDeniedException": AccessDenied,
+}
+
+
+@dataclass(frozen=True)
+class ModelLimits:
+    context_tokens: int  # prompt and answer together
+    max_output_tokens: int
+    system_prompt: bool  # whether Converse accepts ``system`` for this model
+
+
+# Longest matching prefix wins. Titan figures from the Bedrock model cards (Lite 4K, Express 8K,
+# Premier 32K context); Titan models take no system prompt in Converse ("Supported models and
+# model features"). Others: their published context windows.
+MODEL_LIMITS: dict[str, ModelLimits] = {
+    "amazon.titan-text-lite": ModelLimits(4_096, 4_096, system_prompt=False),
+    "amazon.titan-text-express": ModelLimits(8_192, 8_192, system_prompt=False),
+    "amazon.titan-text-premier": ModelLimits(32_000, 3_072, system_prompt=False),
+    "amazon.nova-micro": ModelLimits(128_000, 5_000, system_prompt=True),
+    "amazon.nova-lite": ModelLimits(300_000, 5_000, system_prompt=True),
+    "amazon.nova-pro": ModelLimits(300_000, 5_000, system_prompt=True),
+    "amazon.nova-premier": ModelLimits(1_000_000, 10_000, system_prompt=True),
+    "anthropic.claude": ModelLimits(200_000, 4_096, system_prompt=True),
+    "anthropic.claude-v2": ModelLimits(100_000, 4_096, system_prompt=True),
+    "anthropic.claude-instant": ModelLimits(100_000, 4_096, system_prompt=True),
+    "meta.llama3-": ModelLimits(8_192, 2_048, system_prompt=True),
+    "meta.llama3-1": ModelLimits(128_000, 2_048, system_prompt=True),
+    "meta.llama3-2": ModelLimits(128_000, 2_048, system_prompt=True),
+    "meta.llama3-3": ModelLimits(128_000, 2_048, system_prompt=True),
+    "mistral.": ModelLimits(32_000, 4_096, system_prompt=True),
+    "cohere.command-r": ModelLimits(128_000, 4_000, system_prompt=True),
+}
+# An unknown model: the smallest window in the table and no system prompt, which works everywhere
+# (smaller chunks only cost more calls).
+DEFAULT_LIMITS = ModelLimits(4_096, 2_048, system_prompt=False)
+# Cross-region inference profiles prefix the model id with a geography ("us.", "eu.", ...).
+_PROFILE = re.compile(r"^(?:us|eu|apac|us-gov|global|jp|au|ca)\.(?=[a-z0-9-]+\.)")
+
+# The answer: 512 tokens is Titan's default and ample for a few sentences; more for long summaries.
+MIN_OUTPUT_TOKENS = 512
+OUTPUT_TOKENS_PER_SENTENCE = 80
+# Slack under the window on top of the conservative estimate (tokenizers differ per model).
+SAFETY = 0.9
+# Map-reduce depth cap: each level divides the text by at least 2, so this is never reached by a
+# document that fits in a Lambda; it guards against a model that answers as long as it reads.
+MAX_LEVELS = 10
+
+# What each request asks: the whole document at once, one part of it (map), the summaries of all
+# parts (reduce), or the summaries of some parts (an intermediate reduce of a very long document).
+PROMPT_KINDS = ("document", "part", "combine", "combine-part")
+
+_TERMINAL = (".", "!", "?", "…", "。", "！", "？", '"', "”", "»", ")")
+
+
+def limits_for(model_id: str) -> ModelLimits:
+    """The limits of a model id, an inference profile or an ARN of either."""
+    name = model_id.rsplit("/", 1)[-1].lower()
+    name = _PROFILE.sub("", name)
+    matches = [prefix for prefix in MODEL_LIMITS if name.startswith(prefix)]
+    return MODEL_LIMITS[max(matches, key=len)] if matches else DEFAULT_LIMITS
+
+
+def estimate_tokens(text: str) -> int:
+    """An upper estimate of the tokens in ``text`` for any of the models above.
+
+    Subword tokenizers average about 4 characters per token on English and 3 to 3.5 on other
+    Latin-script languages, so ASCII characters are counted at 3 per token. Other characters
+    (accents, Cyrillic, Greek, CJK, ...) are counted as one token each, which overestimates
+    accented letters but is right for CJK, where one character is about one token. Every word is
+    at least one token, whatever its length.
+    """
+    ascii_chars = len(text.encode("ascii", "ignore"))
+    other_chars = len(text) - ascii_chars
+    return max(math.ceil(ascii_chars / 3) + other_chars, len(text.split()))
+
+
+def _pieces(text: str, budget: int) -> Iterator[str]:
+    """``text`` in pieces of at most ``budget`` estimated tokens, split between words (or, for
+    a word longer than that, every ``budget`` characters: a character is at most one token)."""
+    if estimate_tokens(text) <= budget:
+        yield text
+        return
+    piece: list[str] = []
+    size = 0
+    for word in text.split():
+        cost = estimate_tokens(word) + 1
+        if piece and size + cost > budget:
+            yield " ".join(piece)
+            piece, size = [], 0
+        if cost > budget:
+            for start in range(0, len(word), budget):
+                yield word[start : start + budget]
+            continue
+        piece.append(word)
+        size += cost
+    if piece:
+        yield " ".join(piece)
+
+
+def chunk_sentences(sentences: Sequence[str], budget: int) -> list[str]:
+    """Consecutive sentences packed into chunks of at most ``budget`` estimated tokens.
+
+    The estimate is additive (plus one token per joining space), so the sum of the parts' estimates
+    bounds the chunk's own estimate.
+    """
+    chunks: list[str] = []
+    current: list[str] = []
+    size = 0
+    for sentence in sentences:
+        for piece in _pieces(sentence, budget):
+            cost = estimate_tokens(piece) + 1
+            if current and size + cost > budget:
+                chunks.append(" ".join(current))
+                current, size = [], 0
+            current.append(piece)
+            size += cost
+    if current:
+        chunks.append(" ".join(current))
+    return chunks
+
+
+def _language_clause(language: str | None) -> str:
+    if language:
+        return f"Write it in the language of the text (language code '{language}')."
+    return "Write it in the language of the text."
+
+
+class BedrockSummarizer:
+    """Abstractive summaries from a Bedrock text model, map-reduce within its context window."""
+
+    name = ENGINE
+
+    def __init__(self, settings: Settings, client: BedrockRuntimeClient | None = None) -> None:
+        self.model_id = settings.bedrock_model_id
+        self.limits = limits_for(self.model_id)
+        self._client: BedrockRuntimeClient = client if client is not None else aws.client(SERVICE)
+
+    # -- prompts ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _instruction(kind: str, language: str | None, sentences: int) -> str:
+        tail = (
+            f"{_language_clause(language)} Reply with the summary only: no title, no "
+            "introduction, no list, no comment."
+        )
+        if kind == "document":
+            return f"Summarize the following document in about {sentences} sentences. {tail}"
+        if kind == "part":
+            return (
+                "The following text is one part of a longer document. Summarize this part in "
+                f"about {sentences} sentences, keeping its key facts, names and figures. {tail}"
+            )
+        if kind == "combine-part":
+            return (
+                "The following texts are summaries of consecutive parts of a longer document, in "
+                f"order. Combine them into one summary of these parts in about {sentences} "
+                f"sentences, keeping their key facts, names and figures. {tail}"
+            )
+        return (
+            "The following texts are summaries of consecutive parts of one document, in order. "
+            f"Combine them into one summary of the whole document in about {sentences} "
+            f"sentences. {tail}"
+        )
+
+    def output_tokens(self, max_sentences: int) -> int:
+        wanted = max(MIN_OUTPUT_TOKENS, OUTPUT_TOKENS_PER_SENTENCE * max_sentences)
+        # A quarter of the window at most, so that every request still has room to read.
+        return min(wanted, self.limits.max_output_tokens, self.limits.context_tokens // 4)
+
+    def input_budget(self, max_sentences: int, language: str | None) -> int:
+        """Estimated tokens of document text that one request may carry."""
+        longest_prompt = max(
+            estimate_tokens(self._instruction(kind, language, max_sentences))
+            for kind in PROMPT_KINDS
+        )
+        framing = 16  # the blank lines and quotes around the text, the message structure
+        return (
+            int(self.limits.context_tokens * SAFETY)
+            - self.output_tokens(max_sentences)
+            - longest_prompt
+            - framing
+        )
+
+    def request(self, instruction: str, text: str, max_sentences: int) -> ConverseRequestTypeDef:
+        """The Converse request for one step: Titan takes the instruction inside the message."""
+        request: ConverseRequestTypeDef = {
+            "modelId": self.model_id,
+            "messages": [],
+            "inferenceConfig": {
+                "maxTokens": self.output_tokens(max_sentences),
+                "temperature": 0.0,
+            },
+        }
+        if self.limits.system_prompt:
+            request["system"] = [{"text": instruction}]
+            request["messages"] = [{"role": "user", "content": [{"text": text}]}]
+        else:
+            prompt = f'{instruction}\n\nText:\n"""\n{text}\n"""'
+            request["messages"] = [{"role": "user", "content": [{"text": prompt}]}]
+        return request
+
+    # -- calls --------------------------------------------------------------------------------
+
+    def _converse(
+        self, kind: str, text: str, language: str | None, max_sentences: int
+    ) -> tuple[str, TokenUsage]:
+        instruction = self._instruction(kind, language, max_sentences)
+        with aws.service_errors(ENGINE, None, BEDROCK_ERRORS):
+            response: Any = self._client.converse(**self.request(instruction, text, max_sentences))
+        usage = response.get("usage") or {}
+        spent = TokenUsage(
+            input_tokens=int(usage.get("inputTokens", 0)),
+            output_tokens=int(usage.get("outputTokens", 0)),
+            calls=1,
+        )
+        content = ((response.get("output") or {}).get("message") or {}).get("content") or []
+        answer = "".join(str(block.get("text", "")) for block in content).strip()
+        stop = response.get("stopReason")
+        if stop in {"content_filtered", "guardrail_intervened"}:
+            raise EngineFailed(
+                f"Bedrock {self.model_id} refused to summarize: its content filter stopped the "
+                f"answer ({stop})"
+            )
+        if stop in {"model_context_window_exceeded", "malformed_model_output"}:
+            raise EngineFailed(f"Bedrock {self.model_id} could not answer ({stop})")
+        if stop == "max_tokens":
+            log.warning(
+                "Bedrock %s stopped at its output limit of %d tokens; the cut-off sentence is "
+                "dropped",
+                self.model_id,
+                self.output_tokens(max_sentences),
+            )
+            answer = self._without_cut_sentence(answer, language)
+        if not answer:
+            raise EngineFailed(f"Bedrock {self.model_id} returned an empty summary ({stop})")
+        return answer, spent
+
+    @staticmethod
+    def _without_cut_sentence(text: str, language: str | None) -> str:
+        sentences = split_sentences(text, language)
+        if len(sentences) > 1 and not sentences[-1].endswith(_TERMINAL):
+            sentences = sentences[:-1]
+        return " ".join(sentences)
+
+    def summarize(
+        self, sentences: Sequence[str], language: str | None, max_sentences: int
+    ) -> SummaryDraft:
+        parts = [sentence.strip() for sentence in sentences if sentence.strip()]
+        usage = TokenUsage()
+        if not parts:
+            return SummaryDraft(
+                text="",
+                sentences=[],
+                method=SummaryMethod.NONE,
+                engine=ENGINE,
+                model=self.model_id,
+                usage=usage,
+            )
+        budget = self.input_budget(max_sentences, language)
+        if budget < 2 * self.output_tokens(max_sentences):
+            raise EngineFailed(
+                f"Bedrock {self.model_id}: a context window of {self.limits.context_tokens} "
+                f"tokens leaves no room to combine summaries of {max_sentences} sentences"
+            )
+        kind = "document"
+        for level in range(MAX_LEVELS):
+            chunks = chunk_sentences(parts, budget)
+            if len(chunks) == 1:
+                text, spent = self._converse(kind, chunks[0], language, max_sentences)
+                usage += spent
+                return SummaryDraft(
+                    text=text,
+                    sentences=split_sentences(text, language),
+                    method=SummaryMethod.ABSTRACTIVE,
+                    engine=ENGINE,
+                    model=self.model_id,
+                    usage=usage,
+                )
+            step = "part" if kind == "document" else "combine-part"
+            summaries: list[str] = []
+            for chunk in chunks:
+                text, spent = self._converse(step, chunk, language, max_sentences)
+                usage += spent
+                summaries.append(text)
+            log.info("Bedrock %s: level %d summarized %d chunks", self.model_id, level, len(chunks))
+            if sum(map(estimate_tokens, summaries)) >= sum(map(estimate_tokens, parts)):
+                raise EngineFailed(
+                    f"Bedrock {self.model_id}: summaries are not getting shorter than their "
+                    "input; giving up"
+                )
+            parts, kind = summaries, "combine"
+        raise EngineFailed(
+            f"Bedrock {self.model_id}: the document did not fit after {MAX_LEVELS} levels of "
+            "summaries"
+        )

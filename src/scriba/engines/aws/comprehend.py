@@ -1,0 +1,61 @@
+"""Amazon Comprehend ``DetectDominantLanguage``: the language of a text, or None when unsure."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from scriba import aws
+from scriba.errors import EngineFailed, ScribaError, TransientServiceError
+
+if TYPE_CHECKING:
+    from mypy_boto3_comprehend import ComprehendClient
+
+    from scriba.config import Settings
+
+SERVICE = "comprehend"
+
+# The API accepts up to 100 KB today (5,000 bytes in older references); the first 5,000 bytes
+# are plenty to tell a language and keep the call cheap (Comprehend bills per 100 characters).
+SAMPLE_BYTES = 5_000
+# "The string must contain at least 20 characters": shorter texts are not worth a call.
+MIN_CHARACTERS = 20
+MIN_SCORE = 0.5
+
+COMPREHEND_ERRORS: dict[str, type[ScribaError]] = {
+    "InternalServerException": TransientServiceError,
+    "TextSizeLimitExceededException": EngineFailed,
+    # TooManyRequestsException: scriba.aws.THROTTLING_CODES.
+}
+
+
+def sample(text: str, limit: int = SAMPLE_BYTES) -> str:
+    """The start of ``text``, at most ``limit`` UTF-8 bytes, cut between words when possible and
+    never inside a character."""
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    head = data[:limit].decode("utf-8", errors="ignore")
+    cut = head.rfind(" ")
+    return head[:cut] if cut > limit // 2 else head
+
+
+class ComprehendDetector:
+    """Codes are ISO 639-1, as the port promises: Comprehend's regional codes keep only their
+    language (``zh-TW`` -> ``zh``), like the local detector's."""
+
+    def __init__(self, settings: Settings, client: ComprehendClient | None = None) -> None:
+        self._client: ComprehendClient = client if client is not None else aws.client(SERVICE)
+
+    def detect(self, text: str) -> str | None:
+        text = " ".join(text.split())
+        if len(text) < MIN_CHARACTERS:
+            return None
+        with aws.service_errors(SERVICE, None, COMPREHEND_ERRORS):
+            response = self._client.detect_dominant_language(Text=sample(text))
+        languages = sorted(
+            response.get("Languages") or [], key=lambda item: -float(item.get("Score", 0.0))
+        )
+        if not languages or float(languages[0].get("Score", 0.0)) < MIN_SCORE:
+            return None
+        code = str(languages[0].get("LanguageCode") or "")
+        return code.split("-", maxsplit=1)[0].lower() or None
