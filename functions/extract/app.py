@@ -1,0 +1,16 @@
+"""Extract function: inspect the source, OCR page batches or run an OCR job, assemble the text."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from scriba.observability import logger, tracer
+from scriba.stages import extract
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+@event_parser(model=extract.ExtractRequest)
+def handler(event: extract.ExtractRequest, context: LambdaContext) -> dict[str, Any]:
+    return extract.handle(event).model_dump(mode="json")

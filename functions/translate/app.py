@@ -1,0 +1,16 @@
+"""Translate function: translate the summary into one target language."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from scriba.observability import logger, tracer
+from scriba.stages import translate
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+@event_parser(model=translate.TranslateRequest)
+def handler(event: translate.TranslateRequest, context: LambdaContext) -> dict[str, Any]:
+    return translate.translate(event).model_dump(mode="json")

@@ -1,0 +1,233 @@
+"""``scriba run``: documents from disk through the local stack, results back to a folder."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from scriba import layout
+from scriba.config import load_settings
+from scriba.document import S3Location, Source
+from scriba.errors import reason_for
+from scriba.local.cloud import LocalCloud
+from scriba.manifest import Failure, Manifest, Stage, Status
+from scriba.stages.start import execution_arn
+from scriba.storage import Storage
+
+logger = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.25
+START_TIMEOUT_SECONDS = 120
+
+
+@dataclass
+class DocumentRun:
+    """One input file and what became of it."""
+
+    path: Path
+    key: str
+    source: Source | None = None
+    execution_arn: str | None = None
+    status: Status | None = None
+    manifest: Manifest | None = None
+    output: Path | None = None
+    started: float = field(default_factory=time.monotonic)
+    seconds: float = 0.0
+
+    @property
+    def failure(self) -> Failure | None:
+        return self.manifest.failure if self.manifest else None
+
+
+def collect_inputs(paths: Iterable[Path]) -> list[tuple[Path, str]]:
+    """Files to process and their keys: a file by its name, a folder's files by relative path."""
+    found: list[tuple[Path, str]] = []
+    for path in paths:
+        if path.is_dir():
+            for item in sorted(path.rglob("*")):
+                if item.is_file() and not any(
+                    part.startswith(".") for part in item.relative_to(path).parts
+                ):
+                    found.append((item, item.relative_to(path).as_posix()))
+        elif path.is_file():
+            found.append((path, path.name))
+        else:
+            raise FileNotFoundError(f"{path}: no such file or folder")
+    keys: dict[str, Path] = {}
+    for file, key in found:
+        if key in keys and keys[key] != file:
+            raise ValueError(f"{keys[key]} and {file} would both be stored as {key!r}: rename one")
+        keys[key] = file
+    return found
+
+
+def export_results(storage: Storage, prefix: S3Location, target: Path) -> None:
+    """Copies a document's results to ``target``; the manifest last, each file atomically."""
+    folder = prefix.key.rstrip("/") + "/"
+    manifest: tuple[S3Location, Path] | None = None
+    for stored in storage.list(prefix):
+        relative = layout.safe_key(stored.key[len(folder) :])
+        destination = target / relative
+        location = S3Location(bucket=prefix.bucket, key=stored.key)
+        if relative == layout.MANIFEST:
+            manifest = (location, destination)
+            continue
+        _write_atomically(destination, storage.read_bytes(location))
+    if manifest is not None:
+        _write_atomically(manifest[1], storage.read_bytes(manifest[0]))
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_bytes(data)
+    partial.replace(path)
+
+
+def _workflow_failure(run: DocumentRun, description: dict[str, Any]) -> Manifest:
+    """A manifest for an execution that ended without writing one (should not happen)."""
+    error = str(description.get("error") or description.get("status"))
+    assert run.source is not None
+    settings = load_settings()
+    output = layout.output_prefix(settings, run.source)
+    return Manifest(
+        document_id=layout.document_id(run.source),
+        name=run.key,
+        source=run.source,
+        output=f"s3://{output.bucket}/{output.key}/",
+        status=Status.FAILED,
+        engines="local",
+        failure=Failure(
+            stage=Stage.FINALIZE,
+            reason=reason_for(error),
+            message=(
+                f"{run.key}: the workflow ended {description.get('status')} without a manifest:"
+                f" {error}: {description.get('cause', '')}"
+            )[:2000],
+            error_type=error,
+        ),
+        execution=run.execution_arn,
+        finished_at=datetime.now(UTC),
+    )
+
+
+def run_documents(
+    paths: Sequence[Path],
+    out: Path,
+    languages: list[str] | None = None,
+    workers: int | None = None,
+    on_done: Callable[[DocumentRun], None] | None = None,
+    cloud: LocalCloud | None = None,
+    max_in_flight: int | None = None,
+) -> list[DocumentRun]:
+    """Processes every document; returns one ``DocumentRun`` each, in input order.
+
+    Documents go in the way they do on AWS: each file is put into the input bucket, and the
+    template's trigger path (EventBridge rule, queue, starter function) starts its execution.
+    """
+    inputs = collect_inputs(paths)
+    if cloud is None:
+        parameters = {"TargetLanguages": ",".join(languages)} if languages is not None else {}
+        with LocalCloud(workers=workers, parameters=parameters) as own:
+            return run_documents(paths, out, None, workers, on_done, own, max_in_flight)
+    if languages is not None:
+        raise ValueError("with a running LocalCloud, set languages through its parameters")
+    runs = [DocumentRun(path=path, key=key) for path, key in inputs]
+    storage = Storage(cloud.client("s3"))
+    s3 = cloud.client("s3")
+    limit = max_in_flight or max(2, 2 * max(cloud.workers, 1))
+    waiting = list(runs)
+    running: list[DocumentRun] = []
+    while waiting or running:
+        while waiting and len(running) < limit:
+            run = waiting.pop(0)
+            _upload(run, cloud, s3)
+            running.append(run)
+        time.sleep(POLL_SECONDS)
+        for run in list(running):
+            description = _describe(run, cloud)
+            if description["status"] == "RUNNING":
+                continue
+            running.remove(run)
+            _finish(run, description, storage, out)
+            if on_done is not None:
+                on_done(run)
+    return runs
+
+
+def _upload(run: DocumentRun, cloud: LocalCloud, s3: Any) -> None:
+    """Drops the file into the input bucket; the trigger path takes it from there."""
+    run.started = time.monotonic()
+    with run.path.open("rb") as body:
+        put = s3.put_object(Bucket=cloud.stack.input_bucket, Key=run.key, Body=body)
+    run.source = Source(
+        bucket=cloud.stack.input_bucket,
+        key=run.key,
+        version_id=put.get("VersionId"),
+        etag=str(put.get("ETag", "")).strip('"') or None,
+        size=run.path.stat().st_size,
+    )
+    # The starter derives the same name from the event, so the execution can be found.
+    run.execution_arn = execution_arn(cloud.state_machine_arn, layout.execution_name(run.source))
+
+
+def _describe(run: DocumentRun, cloud: LocalCloud) -> dict[str, Any]:
+    """The execution's description; RUNNING until the starter has started it."""
+    assert run.execution_arn is not None
+    try:
+        description: dict[str, Any] = cloud.sfn.describe_execution(executionArn=run.execution_arn)
+    except cloud.sfn.exceptions.ExecutionDoesNotExist:
+        if time.monotonic() - run.started < START_TIMEOUT_SECONDS:
+            return {"status": "RUNNING"}
+        return {
+            "status": "NOT_STARTED",
+            "error": "NotStarted",
+            "cause": f"no execution started within {START_TIMEOUT_SECONDS} s of the upload; "
+            "see the start queue's dead-letter queue",
+        }
+    return description
+
+
+def _finish(run: DocumentRun, description: dict[str, Any], storage: Storage, out: Path) -> None:
+    assert run.source is not None
+    settings = load_settings()
+    prefix = layout.output_prefix(settings, run.source)
+    run.output = out / layout.safe_key(run.key)
+    export_results(storage, prefix, run.output)
+    manifest_path = run.output / layout.MANIFEST
+    if manifest_path.is_file():
+        run.manifest = Manifest.model_validate_json(manifest_path.read_bytes())
+    else:
+        run.manifest = _workflow_failure(run, description)
+        _write_atomically(manifest_path, run.manifest.model_dump_json(indent=2).encode("utf-8"))
+    run.status = run.manifest.status
+    run.seconds = time.monotonic() - run.started
+
+
+def summary_line(run: DocumentRun) -> str:
+    """One line for people: status, document, where the results are, and why if it failed."""
+    status = run.status.value if run.status else "unknown"
+    line = f"{status:<9} {run.key}  ->  {run.output}  ({run.seconds:.1f} s)"
+    if run.failure is not None:
+        failure = run.failure
+        line += f"\n          {failure.stage.value}: {failure.reason}: {failure.message}"
+    return line
+
+
+def summary_json(run: DocumentRun) -> str:
+    return json.dumps(
+        {
+            "event": "document",
+            "document": run.key,
+            "status": run.status.value if run.status else None,
+            "output": str(run.output) if run.output else None,
+            "seconds": round(run.seconds, 3),
+            "failure": run.failure.model_dump(mode="json") if run.failure else None,
+        }
+    )

@@ -1,0 +1,74 @@
+"""Speak: narrate one translation as a single MP3, synthesized in requests that fit the engine."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+from mutagen.mp3 import MP3
+
+from scriba import layout
+from scriba.chunking import chunk_by_characters
+from scriba.document import Document, Model
+from scriba.errors import EngineFailed
+from scriba.manifest import Artifact, ArtifactKind
+from scriba.narration import Narration
+from scriba.sentences import split_sentences
+from scriba.stages import Context
+from scriba.stages.results import NarrationResult, TranslationResult
+from scriba.translation import Translation
+
+logger = logging.getLogger(__name__)
+
+
+class SpeakRequest(Model):
+    document: Document
+    language: str
+    translation: TranslationResult
+
+
+def mp3_duration(data: bytes) -> float:
+    """Seconds of audio in an MP3, read from its frames."""
+    info = MP3(io.BytesIO(data)).info  # type: ignore[no-untyped-call]
+    if info is None:
+        raise ValueError("no MPEG audio frames")
+    return float(info.length)
+
+
+def speak(request: SpeakRequest, ctx: Context | None = None) -> NarrationResult:
+    ctx = ctx or Context.current(request.document.name)
+    document, language = request.document, request.language
+    translation = ctx.storage.read_model(
+        document.output.child(layout.translation_path(language)), Translation
+    )
+    speech = ctx.engines.speech
+    chunks = chunk_by_characters(split_sentences(translation.text, language), speech.max_characters)
+    clips = [speech.synthesize(chunk, language) for chunk in chunks]
+    audio = b"".join(clip.mp3 for clip in clips)
+    try:
+        duration = mp3_duration(audio)
+    except Exception as error:  # mutagen raises several types for undecodable audio
+        raise EngineFailed(
+            f"the {language} narration is not a readable MP3: {error}", document=document.name
+        ) from error
+    narration = Narration(
+        language=language,
+        voice=clips[0].voice if clips else "",
+        engine=clips[0].engine if clips else speech.name,
+        duration_seconds=round(duration, 3),
+        characters=sum(clip.characters for clip in clips),
+        requests=len(clips),
+    )
+    relative = layout.audio_path(language)
+    size = ctx.storage.write_bytes(document.output.child(relative), audio, "audio/mpeg")
+    logger.info("narrated %s in %s: %.1f s", document.name, language, duration)
+    return NarrationResult(
+        artifact=Artifact(
+            kind=ArtifactKind.AUDIO,
+            path=relative,
+            language=language,
+            media_type="audio/mpeg",
+            size=size,
+            details=narration.model_dump(mode="json", exclude={"language"}),
+        )
+    )

@@ -1,0 +1,123 @@
+"""Start: turn an upload event into exactly one workflow execution.
+
+The execution name is derived from bucket, key and version (or ETag), so a re-delivered event asks
+for the same name again and Step Functions refuses it with ``ExecutionAlreadyExists``: that refusal
+is success. Duplicate events never produce two result sets.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+from urllib.parse import unquote_plus
+
+from aws_lambda_powertools.utilities.parser.models import S3EventNotificationEventBridgeModel
+from pydantic import Field
+
+from scriba import layout
+from scriba.aws import client, service_errors
+from scriba.document import Model, Options, PipelineInput, S3Location, Source
+from scriba.errors import SourceNotFound
+from scriba.storage import Storage
+
+logger = logging.getLogger(__name__)
+
+
+class Started(Model):
+    execution_arn: str
+    name: str
+    created: bool = Field(
+        description="False when Step Functions refused a duplicate (ExecutionAlreadyExists); a "
+        "duplicate of a still-running execution is answered with that execution instead"
+    )
+
+
+def execution_arn(state_machine_arn: str, name: str) -> str:
+    return state_machine_arn.replace(":stateMachine:", ":execution:", 1) + f":{name}"
+
+
+def start_document(
+    source: Source,
+    state_machine_arn: str,
+    options: Options | None = None,
+    attempt: int = 0,
+    sfn: Any | None = None,
+) -> Started:
+    """Starts the workflow for one object version, once."""
+    sfn = sfn if sfn is not None else client("stepfunctions")
+    name = layout.execution_name(source, attempt or (options.attempt if options else 0))
+    payload = PipelineInput(source=source, options=options or Options())
+    try:
+        with service_errors("stepfunctions", source.key):
+            response = sfn.start_execution(
+                stateMachineArn=state_machine_arn,
+                name=name,
+                input=payload.model_dump_json(exclude_none=True),
+            )
+    except Exception as error:
+        if _already_exists(error):
+            logger.info("duplicate event for %s: execution %s exists", source.key, name)
+            return Started(
+                execution_arn=execution_arn(state_machine_arn, name), name=name, created=False
+            )
+        raise
+    logger.info("started %s for %s", name, source.key)
+    return Started(execution_arn=response["executionArn"], name=name, created=True)
+
+
+def _already_exists(error: BaseException) -> bool:
+    cause = error.__cause__ if error.__cause__ is not None else error
+    response = getattr(cause, "response", None)
+    return (
+        isinstance(response, dict)
+        and response.get("Error", {}).get("Code") == "ExecutionAlreadyExists"
+    )
+
+
+def resolve_key(storage: Storage, bucket: str, key: str) -> str:
+    """The real key of an object named in an event.
+
+    S3 event notifications URL-encode keys ("red flower.jpg" arrives as "red+flower.jpg"). The key
+    as given is tried first, because "a+b.pdf" may be a real name; then its decoded form.
+    """
+    candidates = [key]
+    decoded = unquote_plus(key)
+    if decoded != key:
+        candidates.append(decoded)
+    for candidate in candidates:
+        if storage.exists(S3Location(bucket=bucket, key=candidate)):
+            return candidate
+    raise SourceNotFound(f"no object s3://{bucket}/{key} (nor its URL-decoded form)", document=key)
+
+
+def source_from_s3_event(event: S3EventNotificationEventBridgeModel, storage: Storage) -> Source:
+    """The source named by an EventBridge ``Object Created`` event."""
+    bucket = event.detail.bucket.name
+    obj = event.detail.object
+    key = resolve_key(storage, bucket, obj.key)
+    size = int(obj.size) if obj.size is not None else None
+    return Source(bucket=bucket, key=key, version_id=obj.version_id, etag=obj.etag, size=size)
+
+
+def request_from_message(body: str, storage: Storage) -> tuple[Source, Options]:
+    """A queue message: an EventBridge S3 event, or a re-drive request (a PipelineInput)."""
+    message = json.loads(body)
+    if isinstance(message, dict) and message.get("source") == "aws.s3":
+        obj = message.get("detail", {}).get("object", {})
+        if "eTag" in obj and "etag" not in obj:  # moto's spelling; S3 sends "etag"
+            obj["etag"] = obj.pop("eTag")
+        event = S3EventNotificationEventBridgeModel.model_validate(message)
+        return source_from_s3_event(event, storage), Options()
+    request = PipelineInput.model_validate(message)
+    return request.source, request.options
+
+
+def start_from_message(
+    body: str, state_machine_arn: str | None, storage: Storage | None = None
+) -> Started:
+    """Starts the workflow for one queue message."""
+    if not state_machine_arn:
+        raise ValueError("SCRIBA_STATE_MACHINE_ARN is not set")
+    source, options = request_from_message(body, storage or Storage())
+    return start_document(source, state_machine_arn, options, attempt=options.attempt)

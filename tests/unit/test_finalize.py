@@ -1,0 +1,207 @@
+"""What the manifest says of a document, from what the workflow reports."""
+
+from __future__ import annotations
+
+import json
+
+from scriba.document import Document, DocumentKind, S3Location, Source
+from scriba.manifest import Artifact, ArtifactKind, Stage, Status
+from scriba.stages.finalize import LanguageOutcome, PipelineState, _status, collect_artifacts
+from scriba.stages.results import (
+    NarrationResult,
+    StageError,
+    StageFailure,
+    SummaryResult,
+    TagResult,
+    TextResult,
+    TranslationResult,
+)
+
+SOURCE = Source(bucket="in-bucket", key="a/report.pdf", version_id="v1")
+
+
+def document() -> Document:
+    return Document(
+        id="abc",
+        name="a/report.pdf",
+        source=SOURCE,
+        output=S3Location(bucket="out-bucket", key="documents/a/report.pdf"),
+        work=S3Location(bucket="out-bucket", key="work/abc"),
+        kind=DocumentKind.PDF,
+        size=10,
+        sha256="0" * 64,
+        pages=2,
+        languages=["es", "fr"],
+    )
+
+
+def text() -> TextResult:
+    return TextResult(
+        artifacts=[Artifact(kind=ArtifactKind.TEXT, path="text.json")],
+        language="en",
+        pages=2,
+        words=100,
+        characters=600,
+        ocr_pages=0,
+        text_layer_pages=2,
+    )
+
+
+def tags() -> TagResult:
+    return TagResult(
+        artifacts=[Artifact(kind=ArtifactKind.TAGS, path="tags.json")],
+        images=0,
+        labels=[],
+        people=False,
+    )
+
+
+def summary(characters: int = 120) -> SummaryResult:
+    return SummaryResult(
+        artifacts=[Artifact(kind=ArtifactKind.SUMMARY, path="summary.json")],
+        language="en",
+        characters=characters,
+        method="extractive",
+    )
+
+
+def language(code: str) -> LanguageOutcome:
+    return LanguageOutcome(
+        language=code,
+        translation=TranslationResult(
+            artifact=Artifact(
+                kind=ArtifactKind.TRANSLATION, path=f"translations/{code}.json", language=code
+            ),
+            characters=120,
+        ),
+        narration=NarrationResult(
+            artifact=Artifact(kind=ArtifactKind.AUDIO, path=f"audio/{code}.mp3", language=code)
+        ),
+    )
+
+
+def lambda_error(error_type: str, message: str) -> StageError:
+    cause = json.dumps({"errorType": error_type, "errorMessage": message, "stackTrace": []})
+    return StageError(Error=error_type, Cause=cause)
+
+
+def test_everything_made_is_succeeded() -> None:
+    state = PipelineState(
+        source=SOURCE,
+        document=document(),
+        analysis={"text": text(), "tags": tags()},
+        summary=summary(),
+        outputs=[language("es"), language("fr")],
+    )
+    artifacts, _ = collect_artifacts(state)
+    assert _status(artifacts) is Status.SUCCEEDED
+    kinds = [(a.kind, a.language) for a in artifacts]
+    assert (ArtifactKind.AUDIO, "fr") in kinds and (ArtifactKind.TRANSLATION, "es") in kinds
+
+
+def test_one_language_failing_is_partial_and_keeps_the_other() -> None:
+    failed = LanguageOutcome(
+        language="fr",
+        stage=Stage.SPEAK,
+        translation=language("fr").translation,
+        error=lambda_error("EngineFailed", "a/report.pdf: espeak-ng crashed"),
+    )
+    state = PipelineState(
+        source=SOURCE,
+        document=document(),
+        analysis={"text": text(), "tags": tags()},
+        summary=summary(),
+        outputs=[language("es"), failed],
+    )
+    artifacts, _ = collect_artifacts(state)
+    assert _status(artifacts) is Status.PARTIAL
+    audio_fr = next(a for a in artifacts if a.kind is ArtifactKind.AUDIO and a.language == "fr")
+    assert audio_fr.status is Status.FAILED
+    assert audio_fr.failure is not None
+    assert audio_fr.failure.stage is Stage.SPEAK
+    assert audio_fr.failure.reason == "engine_failed"
+    assert audio_fr.failure.message == "a/report.pdf: espeak-ng crashed"
+    assert any(
+        a.kind is ArtifactKind.AUDIO and a.language == "es" and a.status is Status.SUCCEEDED
+        for a in artifacts
+    )
+    assert any(
+        a.kind is ArtifactKind.TRANSLATION and a.language == "fr" and a.status is Status.SUCCEEDED
+        for a in artifacts
+    )
+
+
+def test_a_failed_translation_skips_its_narration() -> None:
+    failed = LanguageOutcome(
+        language="de",
+        stage=Stage.TRANSLATE,
+        error=lambda_error("UnsupportedLanguagePair", "no pair en-de; supported: es, fr"),
+    )
+    state = PipelineState(
+        source=SOURCE,
+        document=document(),
+        analysis={"text": text(), "tags": tags()},
+        summary=summary(),
+        outputs=[failed],
+    )
+    artifacts, _ = collect_artifacts(state)
+    translation = next(a for a in artifacts if a.kind is ArtifactKind.TRANSLATION)
+    audio = next(a for a in artifacts if a.kind is ArtifactKind.AUDIO)
+    assert translation.status is Status.FAILED
+    assert (
+        translation.failure is not None
+        and translation.failure.reason == "unsupported_language_pair"
+    )
+    assert audio.status is Status.SKIPPED
+
+
+def test_failed_tagging_is_partial() -> None:
+    state = PipelineState(
+        source=SOURCE,
+        document=document(),
+        analysis={
+            "text": text(),
+            "tags": StageFailure(stage=Stage.TAG, error=lambda_error("Throttled", "slow down")),
+        },
+        summary=summary(),
+        outputs=[language("es"), language("fr")],
+    )
+    artifacts, _ = collect_artifacts(state)
+    assert _status(artifacts) is Status.PARTIAL
+    tags_artifact = next(a for a in artifacts if a.kind is ArtifactKind.TAGS)
+    assert tags_artifact.failure is not None and tags_artifact.failure.reason == "throttled"
+
+
+def test_no_text_skips_translation_and_narration_with_a_reason() -> None:
+    state = PipelineState(
+        source=SOURCE,
+        document=document(),
+        analysis={"text": text(), "tags": tags()},
+        summary=summary(characters=0),
+    )
+    artifacts, _ = collect_artifacts(state)
+    skipped = [a for a in artifacts if a.status is Status.SKIPPED]
+    assert {(a.kind, a.language) for a in skipped} == {
+        (ArtifactKind.TRANSLATION, "es"),
+        (ArtifactKind.AUDIO, "es"),
+        (ArtifactKind.TRANSLATION, "fr"),
+        (ArtifactKind.AUDIO, "fr"),
+    }
+    assert _status(artifacts) is Status.SUCCEEDED
+
+
+def test_state_machine_errors_get_a_reason() -> None:
+    failure = StageError(Error="States.Timeout", Cause="Task timed out").failure(Stage.EXTRACT)
+    assert failure.reason == "timeout"
+    assert failure.message == "Task timed out"
+    failure = StageError(Error="KeyError", Cause=json.dumps({"errorMessage": "'x'"})).failure(
+        Stage.TAG
+    )
+    assert failure.reason == "internal_error"
+
+
+def test_the_whole_execution_state_parses_with_fields_it_does_not_need() -> None:
+    state = PipelineState.model_validate(
+        {"source": SOURCE.model_dump(), "options": {}, "error": {"Error": "x"}, "outcome": {}}
+    )
+    assert state.document is None
