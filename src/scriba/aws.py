@@ -74,10 +74,16 @@ _CONFIG = Config(
 )
 
 
+@lru_cache(maxsize=1)
+def session() -> boto3.session.Session:
+    """The session behind every scriba client (tests register botocore event hooks on it)."""
+    return boto3.session.Session()
+
+
 @lru_cache(maxsize=32)
 def client(service: str, region: str | None = None) -> Any:
     """A boto3 client, cached per process so warm Lambdas reuse connections."""
-    return boto3.session.Session().client(service, region_name=region, config=_CONFIG)  # type: ignore[call-overload]
+    return session().client(service, region_name=region, config=_CONFIG)  # type: ignore[call-overload]
 
 
 def error_for(
