@@ -7,8 +7,6 @@ label is about and the labeler's limits (format, bytes, pixels) are met once, he
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from pathlib import Path
 
 from PIL import Image
 
@@ -22,73 +20,97 @@ from scriba.tags import TaggedImage, Tags
 
 logger = logging.getLogger(__name__)
 
+# Rekognition refuses pictures under 80 px a side; the local labeler gets the same pictures, so
+# both executors tag the same ones.
+MIN_LABEL_SIDE = 80
+
 
 class TagRequest(Model):
     document: Document
 
 
-def _pictures(
-    document: Document, path: Path, ctx: Context
-) -> Iterator[tuple[int | None, Image.Image]]:
-    if document.kind is DocumentKind.PDF:
-        from scriba import images, pdf  # noqa: PLC0415
+class _Tagger:
+    """Labels pictures one by one and keeps what it made."""
 
-        with pdf.pdf_document(path, document.name) as opened:
-            for found in images.embedded_images(opened, ctx.settings.max_images):
-                yield found.page, found.image
-    else:
-        from scriba.images import load_image  # noqa: PLC0415
+    def __init__(self, document: Document, ctx: Context) -> None:
+        from scriba.images import for_labeling  # noqa: PLC0415  (Pillow: tag function only)
 
-        yield None, load_image(path, document.name, ctx.settings)
+        self._encode = for_labeling
+        self.document = document
+        self.ctx = ctx
+        self.tagged: list[TaggedImage] = []
+        self.artifacts: list[Artifact] = []
+
+    def tag(self, picture: Image.Image, page: int | None) -> None:
+        settings = self.ctx.settings
+        index = len(self.tagged) + 1
+        labels = self.ctx.engines.labeler.label(
+            picture, settings.min_label_confidence, settings.max_labels
+        )
+        data, media_type = self._encode(picture)
+        relative = layout.image_path(index, media_type)
+        size = self.ctx.storage.write_bytes(self.document.output.child(relative), data, media_type)
+        self.artifacts.append(
+            Artifact(
+                kind=ArtifactKind.IMAGE,
+                path=relative,
+                media_type=media_type,
+                size=size,
+                details={"page": page, "width": picture.width, "height": picture.height},
+            )
+        )
+        self.tagged.append(
+            TaggedImage(
+                index=index,
+                page=page,
+                path=relative,
+                width=picture.width,
+                height=picture.height,
+                labels=labels.labels,
+                faces=labels.faces,
+                people=labels.people or labels.faces > 0,
+            )
+        )
 
 
 def tag(request: TagRequest, ctx: Context | None = None) -> TagResult:
-    from scriba.images import for_labeling  # noqa: PLC0415
-
     ctx = ctx or Context.current(request.document.name)
     document, settings = request.document, ctx.settings
-    tagged: list[TaggedImage] = []
-    artifacts: list[Artifact] = []
+    tagger = _Tagger(document, ctx)
+    skipped = 0
     with local_copy(ctx, document.source, document.name) as (path, _):
-        for index, (page, picture) in enumerate(_pictures(document, path, ctx), start=1):
-            labels = ctx.engines.labeler.label(
-                picture, settings.min_label_confidence, settings.max_labels
-            )
-            data, media_type = for_labeling(picture)
-            relative = layout.image_path(index, media_type)
-            size = ctx.storage.write_bytes(document.output.child(relative), data, media_type)
-            artifacts.append(
-                Artifact(
-                    kind=ArtifactKind.IMAGE,
-                    path=relative,
-                    media_type=media_type,
-                    size=size,
-                    details={"page": page, "width": picture.width, "height": picture.height},
-                )
-            )
-            tagged.append(
-                TaggedImage(
-                    index=index,
-                    page=page,
-                    path=relative,
-                    width=picture.width,
-                    height=picture.height,
-                    labels=labels.labels,
-                    faces=labels.faces,
-                    people=labels.people or labels.faces > 0,
-                )
-            )
-            picture.close()
+        if document.kind is DocumentKind.PDF:
+            from scriba import images, pdf  # noqa: PLC0415
+
+            with pdf.pdf_document(path, document.name) as opened:
+                found = images.embedded_images(opened, settings.max_images, MIN_LABEL_SIDE)
+                for embedded in found:
+                    tagger.tag(embedded.image, embedded.page)
+                    embedded.image.close()
+                skipped = found.skipped
+        else:
+            from scriba.images import load_image  # noqa: PLC0415
+
+            with load_image(path, document.name, settings) as picture:
+                if min(picture.size) < MIN_LABEL_SIDE:
+                    skipped = 1
+                else:
+                    tagger.tag(picture, None)
     tags = Tags(
         document_id=document.id,
         engine=ctx.engines.labeler.name,
-        images=tagged,
-        labels=Tags.merge_labels(tagged),
-        people=any(image.people for image in tagged),
+        images=tagger.tagged,
+        labels=Tags.merge_labels(tagger.tagged),
+        people=any(image.people for image in tagger.tagged),
+        skipped_images=skipped,
     )
     size = ctx.storage.write_model(document.output.child(layout.TAGS), tags)
-    logger.info("tagged %d pictures of %s", len(tagged), document.name)
-    warnings = [] if tagged else ["no pictures found to tag"]
+    logger.info("tagged %d pictures of %s (%d skipped)", len(tagger.tagged), document.name, skipped)
+    warnings = []
+    if not tagger.tagged:
+        warnings.append("no pictures found to tag")
+    if skipped:
+        warnings.append(f"{skipped} pictures not tagged (too small, unreadable or over the limit)")
     return TagResult(
         artifacts=[
             Artifact(
@@ -96,11 +118,11 @@ def tag(request: TagRequest, ctx: Context | None = None) -> TagResult:
                 path=layout.TAGS,
                 media_type="application/json",
                 size=size,
-                details={"images": len(tagged), "people": tags.people},
+                details={"images": len(tagger.tagged), "people": tags.people, "skipped": skipped},
             ),
-            *artifacts,
+            *tagger.artifacts,
         ],
-        images=len(tagged),
+        images=len(tagger.tagged),
         labels=[label.name for label in tags.labels[:10]],
         people=tags.people,
         warnings=warnings,
