@@ -58,6 +58,32 @@ class Artifact(Model):
     failure: Failure | None = None
 
 
+class CostLine(Model):
+    """Billable units of one service operation, and what they cost (or would cost) on AWS."""
+
+    stage: Stage
+    service: str = Field(description="e.g. textract, rekognition, bedrock, translate, polly")
+    item: str = Field(description="What is billed, e.g. DetectDocumentText page")
+    quantity: float = Field(ge=0)
+    unit: str = Field(description="page, image, 1K input tokens, character, GB-second, ...")
+    unit_price_usd: float = Field(ge=0)
+    usd: float = Field(ge=0)
+
+
+class Cost(Model):
+    """The cost ledger of one document, priced from a dated price table."""
+
+    currency: Literal["USD"] = "USD"
+    region: str
+    prices: str = Field(description="Version (date) of the price table used")
+    estimated: bool = Field(description="True when the document ran on local engines")
+    lines: list[CostLine] = Field(default_factory=list)
+    savings: list[CostLine] = Field(
+        default_factory=list, description="Spend avoided, e.g. OCR of pages with a text layer"
+    )
+    total_usd: float = Field(ge=0)
+
+
 class Manifest(Model):
     schema_version: Literal["1"] = SCHEMA_VERSION
     document_id: str
@@ -77,6 +103,7 @@ class Manifest(Model):
     warnings: list[str] = Field(default_factory=list)
     reused_from: str | None = None
     execution: str | None = Field(default=None, description="Step Functions execution ARN")
+    cost: Cost | None = Field(default=None, description="Billable units and their price")
     started_at: datetime | None = None
     finished_at: datetime
 
