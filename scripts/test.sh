@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-EXTRAS=local,dev EXTRA_APT_PACKAGES="chromium" bash scripts/setup.sh
+EXTRAS=local,dev EXTRA_APT_PACKAGES="chromium chromium-driver" bash scripts/setup.sh
 
 echo "== lint and types"
 .venv/bin/ruff check .

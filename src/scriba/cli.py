@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -65,7 +66,74 @@ def run(
             f"{len(failed)} failed; results in {out}",
             err=False,
         )
+    _write_report(out, as_json)
     sys.exit(1 if failed else 0)
+
+
+def _write_report(out: Path, as_json: bool) -> None:
+    """The results pages, after every document; a folder they cannot go in is not a run failure."""
+    from scriba.report import ReportError, write_report  # noqa: PLC0415
+
+    try:
+        index = write_report(out)
+    except ReportError as error:
+        click.echo(f"report: not written: {error}", err=True)
+        return
+    click.echo(
+        json.dumps({"event": "report", "path": str(index)}) if as_json else f"report: {index}"
+    )
+
+
+@main.command("report")
+@click.argument(
+    "results", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="DIR"
+)
+def report_command(results: Path) -> None:
+    """Write the results pages (DIR/index.html and one page per document) and print the index."""
+    from scriba.report import ReportError, write_report  # noqa: PLC0415
+
+    try:
+        click.echo(write_report(results))
+    except ReportError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@main.command()
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="The figures as one JSON object.")
+def cost(folder: Path, as_json: bool) -> None:
+    """Sum the cost ledgers of a results folder, per document, stage and service."""
+    from scriba.cost import run_cost  # noqa: PLC0415
+    from scriba.manifest import Manifest  # noqa: PLC0415
+
+    manifests = []
+    for path in sorted(folder.rglob("manifest.json")):
+        manifest = Manifest.model_validate_json(path.read_bytes())
+        manifests.append((manifest.name, manifest.cost))
+    if not manifests:
+        raise click.ClickException(f"no manifest.json under {folder}")
+    figures = run_cost(manifests)
+    if as_json:
+        click.echo(json.dumps(figures.__dict__, indent=2))
+        return
+    estimated = any(flag for _, _, flag in figures.documents)
+    click.echo(f"{'document':<50} {'USD':>12}")
+    for name, usd, _ in figures.documents:
+        click.echo(f"{name:<50} {usd:>12.6f}")
+    click.echo(f"\n{'stage':<50} {'USD':>12}")
+    for stage, usd in sorted(figures.by_stage.items()):
+        click.echo(f"{stage:<50} {usd:>12.6f}")
+    click.echo(f"\n{'service':<50} {'USD':>12}")
+    for service, usd in sorted(figures.by_service.items()):
+        click.echo(f"{service:<50} {usd:>12.6f}")
+    click.echo(f"\n{'total':<50} {figures.total_usd:>12.6f}")
+    click.echo(
+        f"{'saved (OCR skipped on text layers, reused results)':<50} {figures.savings_usd:>12.6f}"
+    )
+    if estimated:
+        click.echo("estimated: local runs priced as if they had run on AWS with the same settings")
+    for name in figures.unpriced:
+        click.echo(f"no cost ledger: {name}")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,19 @@ class Settings(BaseSettings):
     event_bus: str | None = Field(default=None, description="EventBridge bus for completion events")
     state_machine_arn: str | None = Field(default=None, description="For the starter and sweeper")
 
+    # Where documents come from, and the sweeper (which re-sends what was missed).
+    input_bucket: str | None = Field(default=None, description="The bucket documents arrive in")
+    input_prefix: str = Field(default="", description="Only keys with this prefix are documents")
+    input_suffix: str = Field(default="", description="Only keys with this suffix are documents")
+    start_queue_url: str | None = Field(default=None, description="Where the sweeper sends work")
+    sweep_grace_minutes: int = Field(
+        default=30, ge=0, description="Younger inputs may still be in flight: not swept"
+    )
+    sweep_max_messages: int = Field(default=1000, ge=1, description="Documents sent per sweep")
+    sweep_max_attempts: int = Field(
+        default=3, ge=1, le=10, description="Re-runs of one document version, at most"
+    )
+
     # What to make.
     languages: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["es", "fr"])
     ocr_languages: Annotated[list[str], NoDecode] = Field(
@@ -59,6 +72,12 @@ class Settings(BaseSettings):
     max_image_side: int = Field(default=10000, ge=1, description="Pixels, either side")
     min_image_side: int = Field(default=32, ge=1, description="Smaller images cannot be read")
     max_image_pixels: int = Field(default=100_000_000, ge=1, description="Decompression-bomb guard")
+
+    # Cost ledger.
+    price_region: str = Field(default="us-east-1", description="Region whose prices apply")
+    function_memory_mb: dict[str, int] = Field(
+        default_factory=dict, description="Memory of each function (logical id) for GB-seconds"
+    )
 
     # AWS engines.
     bedrock_model_id: str = "amazon.titan-text-express-v1"

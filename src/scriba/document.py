@@ -103,7 +103,7 @@ class Document(Model):
     language: str | None = Field(default=None, description="Detected from the text layer, if any")
     languages: list[str] = Field(description="Target languages of translation and narration")
     ocr: OcrPlan = Field(default_factory=OcrPlan)
-    reused_from: str | None = Field(
-        default=None, description="Output prefix whose results were reused"
+    reused_from: S3Location | None = Field(
+        default=None, description="Output prefix of identical content whose results were reused"
     )
     warnings: list[str] = Field(default_factory=list)

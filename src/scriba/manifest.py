@@ -108,7 +108,8 @@ class Manifest(Model):
     finished_at: datetime
 
     def artifact(self, kind: ArtifactKind, language: str | None = None) -> Artifact | None:
+        """The first artifact of ``kind`` (in ``language``, when one is given)."""
         for item in self.artifacts:
-            if item.kind is kind and item.language == language:
+            if item.kind is kind and (language is None or item.language == language):
                 return item
         return None

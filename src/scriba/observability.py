@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import logging
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 
 logger = Logger()
 tracer = Tracer()
+# CloudWatch embedded metric format: metrics travel in the logs, no PutMetricData call.
+metrics = Metrics(namespace="scriba")
 
 logging.getLogger("scriba")
 copy_config_to_registered_loggers(source_logger=logger, include={"scriba"})

@@ -219,3 +219,30 @@ def test_results_are_only_written_under_their_documents_folder(
     manifest = json.loads(load(run, "manifest.json"))
     listed = {a["path"] for a in manifest["artifacts"] if a["path"]}
     assert listed == set(files) - {"manifest.json"}
+
+
+def test_cost_ledger_prices_what_the_document_used(runs: dict[str, DocumentRun]) -> None:
+    run = runs["pdflatex-4-pages.pdf"]
+    assert run.manifest is not None and run.manifest.cost is not None
+    cost = run.manifest.cost
+    assert cost.estimated is True and cost.prices
+    # Four pages with a text layer: no OCR spend, and the ledger says what that saved.
+    assert not any(line.service == "textract" for line in cost.lines)
+    (saved,) = [line for line in cost.savings if line.service == "textract"]
+    assert saved.quantity == 4 and saved.usd == pytest.approx(4 * saved.unit_price_usd)
+    for language in ("es", "fr"):
+        translation = Translation.model_validate_json(load(run, f"translations/{language}.json"))
+        assert translation.characters > 0
+    translate_lines = [line for line in cost.lines if line.service == "translate"]
+    assert sum(line.quantity for line in translate_lines) == sum(
+        Translation.model_validate_json(load(run, f"translations/{code}.json")).characters
+        for code in ("es", "fr")
+    )
+    assert any(line.service == "polly" and line.item == "neural character" for line in cost.lines)
+    transitions = next(line for line in cost.lines if line.service == "stepfunctions")
+    assert 10 <= transitions.quantity <= 40
+    assert cost.total_usd == pytest.approx(sum(line.usd for line in cost.lines), abs=1e-7)
+    scanned = runs["scanned.pdf"].manifest
+    assert scanned is not None and scanned.cost is not None
+    ocr = [line for line in scanned.cost.lines if line.service == "textract"]
+    assert [line.quantity for line in ocr] == [1]

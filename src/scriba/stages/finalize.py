@@ -5,15 +5,26 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, TypeAdapter
 
 from scriba import layout
+from scriba.aws import client
+from scriba.cost import (
+    Metered,
+    comprehend_units,
+    execution_metered,
+    execution_usage,
+    ledger,
+    polly_item,
+    textract_item,
+)
 from scriba.document import Document, Model, Options, S3Location, Source
+from scriba.errors import ScribaError
 from scriba.events import DocumentEvent, publish
-from scriba.manifest import Artifact, ArtifactKind, Failure, Manifest, Stage, Status
-from scriba.stages import Context
+from scriba.manifest import Artifact, ArtifactKind, Cost, Failure, Manifest, Stage, Status
+from scriba.stages import Context, reuse
 from scriba.stages.results import (
     NarrationResult,
     StageError,
@@ -79,6 +90,8 @@ class Outcome(Model):
     status: Status
     manifest: str
     event_published: bool
+    cost_usd: float | None = None
+    pages: int | None = None
 
 
 def _failed(kind: ArtifactKind, failure: Failure, language: str | None = None) -> Artifact:
@@ -177,7 +190,7 @@ def _manifest(
         artifacts=artifacts,
         failure=failure,
         warnings=list(dict.fromkeys(warnings)),
-        reused_from=document.reused_from if document else None,
+        reused_from=document.reused_from.uri if document and document.reused_from else None,
         execution=execution,
         started_at=started_at,
         finished_at=datetime.now(UTC),
@@ -192,12 +205,127 @@ def _publish(manifest: Manifest, output: S3Location, ctx: Context) -> Outcome:
     logger.info(
         "%s: %s (%d artifacts)", manifest.name, manifest.status.value, len(manifest.artifacts)
     )
-    return Outcome(status=manifest.status, manifest=location.uri, event_published=published)
+    return Outcome(
+        status=manifest.status,
+        manifest=location.uri,
+        event_published=published,
+        cost_usd=manifest.cost.total_usd if manifest.cost else None,
+        pages=manifest.pages,
+    )
+
+
+def _polly_item(language: str | None, engine: str) -> str:
+    """The Polly price item: the engine used on AWS, or the one AWS would use for a local run."""
+    if engine.startswith("polly"):
+        return polly_item(engine)
+    from scriba.engines.aws.polly import DEFAULT_VOICES  # noqa: PLC0415
+
+    voice = DEFAULT_VOICES.get((language or "").lower())
+    return "neural character" if voice is None or voice.neural else "standard character"
+
+
+def document_metered(state: PipelineState, ctx: Context) -> tuple[list[Metered], list[Metered]]:
+    """Billable units the stages reported, and the OCR avoided thanks to text layers."""
+    usage: list[Metered] = []
+    savings: list[Metered] = []
+    settings = ctx.settings
+    if state.analysis is not None:
+        text = state.analysis.text
+        item = textract_item(settings.textract_features)
+        usage.append(Metered(Stage.EXTRACT, "textract", item, text.ocr_pages))
+        savings.append(Metered(Stage.EXTRACT, "textract", item, text.text_layer_pages))
+        detected = min(text.characters, 5000)  # the Comprehend adapter sends at most 5,000 bytes
+        usage.append(
+            Metered(
+                Stage.EXTRACT,
+                "comprehend",
+                "DetectDominantLanguage unit",
+                comprehend_units(detected),
+            )
+        )
+        if isinstance(state.analysis.tags, TagResult):
+            usage.append(
+                Metered(Stage.TAG, "rekognition", "DetectLabels image", state.analysis.tags.images)
+            )
+    summary = state.summary
+    if isinstance(summary, SummaryResult) and summary.usage is not None:
+        model = summary.model or settings.bedrock_model_id
+        usage.append(
+            Metered(Stage.SUMMARIZE, "bedrock", f"{model} input", summary.usage.input_tokens / 1000)
+        )
+        usage.append(
+            Metered(
+                Stage.SUMMARIZE, "bedrock", f"{model} output", summary.usage.output_tokens / 1000
+            )
+        )
+    for outcome in state.outputs or []:
+        if outcome.translation is not None:
+            usage.append(
+                Metered(
+                    Stage.TRANSLATE,
+                    "translate",
+                    "TranslateText character",
+                    outcome.translation.characters,
+                )
+            )
+        if outcome.narration is not None:
+            details = outcome.narration.artifact.details
+            characters = float(str(details.get("characters", 0)))
+            item = _polly_item(outcome.language, str(details.get("engine", "")))
+            usage.append(Metered(Stage.SPEAK, "polly", item, characters))
+    return usage, savings
+
+
+def _history(execution: str | None) -> list[dict[str, Any]]:
+    if not execution:
+        return []
+    events: list[dict[str, Any]] = []
+    paginator = client("stepfunctions").get_paginator("get_execution_history")
+    for page in paginator.paginate(executionArn=execution, includeExecutionData=False):
+        events.extend(page["events"])
+    return events
+
+
+def _cost(
+    state: PipelineState,
+    ctx: Context,
+    execution: str | None,
+    reused: Manifest | None = None,
+) -> tuple[Cost, list[str]]:
+    """The document's ledger; metering trouble is a warning, never a failed document."""
+    warnings: list[str] = []
+    usage, savings = document_metered(state, ctx)
+    if reused is not None and reused.cost is not None:
+        # Nothing was redone: what the earlier run cost is what reuse saved.
+        savings = [
+            Metered(line.stage, line.service, line.item, line.quantity)
+            for line in reused.cost.lines
+        ]
+    try:
+        history = _history(execution)
+    except ScribaError as error:
+        history = []
+        warnings.append(f"state transitions and Lambda time not priced: {error}")
+    if history:
+        usage += execution_metered(execution_usage(history, ctx.settings.function_memory_mb))
+    cost = ledger(
+        usage,
+        savings,
+        region=ctx.settings.price_region,
+        estimated=ctx.settings.engines != "aws",
+    )
+    return cost, warnings
 
 
 def finalize(request: FinalizeRequest, ctx: Context | None = None) -> Outcome:
     ctx = ctx or Context.current(request.state.source.key)
-    artifacts, warnings = collect_artifacts(request.state)
+    document = request.state.document
+    reused: Manifest | None = None
+    if document is not None and document.reused_from is not None:
+        reused, artifacts, warnings = reuse.reused_artifacts(ctx, document)
+    else:
+        artifacts, warnings = collect_artifacts(request.state)
+    cost, cost_warnings = _cost(request.state, ctx, request.execution, reused)
     manifest = _manifest(
         request.state,
         ctx,
@@ -207,7 +335,16 @@ def finalize(request: FinalizeRequest, ctx: Context | None = None) -> Outcome:
         request.execution,
         request.started_at,
     )
-    return _publish(manifest, _output(request.state, ctx), ctx)
+    manifest.cost = cost
+    manifest.warnings += cost_warnings
+    outcome = _publish(manifest, _output(request.state, ctx), ctx)
+    if (
+        document is not None
+        and manifest.status is Status.SUCCEEDED
+        and document.reused_from is None
+    ):
+        reuse.remember(ctx, document)
+    return outcome
 
 
 _KINDS_BY_PATH: tuple[tuple[str, ArtifactKind], ...] = (
@@ -263,6 +400,8 @@ def record_failure(request: RecordFailureRequest, ctx: Context | None = None) ->
         request.started_at,
         failure,
     )
+    manifest.cost, cost_warnings = _cost(state, ctx, request.execution)
+    manifest.warnings += cost_warnings
     logger.warning("%s failed in %s: %s", state.source.key, failure.stage.value, failure.reason)
     return _publish(manifest, _output(state, ctx), ctx)
 

@@ -10,6 +10,7 @@ from pydantic import Field
 from scriba.document import Model
 from scriba.errors import reason_for
 from scriba.manifest import Artifact, Failure, Stage
+from scriba.summary import TokenUsage
 
 
 class StageError(Model):
@@ -62,6 +63,11 @@ class SummaryResult(Model):
     language: str | None
     characters: int = Field(ge=0)
     method: str
+    model: str | None = None
+    usage: TokenUsage | None = Field(default=None, description="Tokens a language model used")
+    usage_estimated: bool = Field(
+        default=False, description="The tokens Bedrock would have used, for a local summary"
+    )
     warnings: list[str] = Field(default_factory=list)
 
 

@@ -16,7 +16,7 @@ from scriba.manifest import Artifact, ArtifactKind
 from scriba.sentences import split_sentences
 from scriba.stages import Context
 from scriba.stages.results import StageFailure, SummaryResult, TagResult, TextResult
-from scriba.summary import Summary, SummaryDraft, SummaryMethod
+from scriba.summary import Summary, SummaryDraft, SummaryMethod, TokenUsage
 from scriba.tags import Tags
 from scriba.text import DocumentText
 
@@ -103,5 +103,19 @@ def summarize(request: SummarizeRequest, ctx: Context | None = None) -> SummaryR
         language=summary.language,
         characters=len(summary.text),
         method=summary.method.value,
+        model=summary.model,
+        usage=summary.usage or _estimated_usage(text.plain_text, summary.text, summary.method),
+        usage_estimated=summary.usage is None,
         warnings=warnings,
+    )
+
+
+def _estimated_usage(text: str, summary: str, method: SummaryMethod) -> TokenUsage | None:
+    """What a language model would have used for this text, to price local summaries."""
+    if method is not SummaryMethod.EXTRACTIVE:
+        return None
+    from scriba.engines.aws.bedrock import estimate_tokens  # noqa: PLC0415
+
+    return TokenUsage(
+        input_tokens=estimate_tokens(text), output_tokens=estimate_tokens(summary), calls=1
     )
