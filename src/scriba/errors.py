@@ -153,6 +153,7 @@ _STATES_REASONS = {
     "States.TaskFailed": "task_failed",
     "States.HeartbeatTimeout": "timeout",
     "Sandbox.Timedout": "timeout",
+    "Runtime.ExitError": "function_crashed",
     "Lambda.Unknown": "function_crashed",
 }
 

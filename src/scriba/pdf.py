@@ -123,6 +123,17 @@ def page_count(pdf: pdfium.PdfDocument) -> int:
     return len(pdf)
 
 
+def page_size(pdf: pdfium.PdfDocument, number: int) -> tuple[float, float]:
+    """Width and height of page ``number`` (1-based) in points, as ``text_layer_page`` gives
+    them for a page with a text layer."""
+    page = _load_page(pdf, number)
+    try:
+        width, height = page.get_size()
+    finally:
+        page.close()
+    return float(width), float(height)
+
+
 def _load_page(pdf: pdfium.PdfDocument, number: int) -> pdfium.PdfPage:
     count = len(pdf)
     if not 1 <= number <= count:

@@ -15,7 +15,7 @@ for what a retry may fix, a ``PermanentError`` subclass for everything else.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -69,8 +69,14 @@ class OcrJobs(Protocol):
 
     def state(self, job_id: str) -> OcrJobState: ...
 
-    def pages(self, job_id: str, output: S3Location) -> list[Page]:
-        """Every page of a finished job, normalised, in page order."""
+    def pages(
+        self,
+        job_id: str,
+        output: S3Location,
+        sizes: Mapping[int, tuple[float, float]] | None = None,
+    ) -> list[Page]:
+        """Every page of a finished job, normalised, in page order. The service reports no page
+        sizes: ``sizes`` gives them (points, by the job document's page number)."""
         ...
 
 

@@ -15,9 +15,11 @@ import logging
 import multiprocessing
 import os
 import threading
+import urllib.request
 from collections.abc import Mapping
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -148,8 +150,17 @@ class LocalCloud:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
         if self._server is not None:
-            self._server.stop()
-            self._server = None
+            # moto keeps every resource in process-wide state, which outlives the server: forget
+            # this stack's buckets, queues, bus and state machine, so that the next LocalCloud
+            # in this process can create them again.
+            reset = f"{self.endpoint}/moto-api/reset"  # moto's documented reset API
+            try:
+                request = urllib.request.Request(reset, method="POST")  # noqa: S310 (http://)
+                with urllib.request.urlopen(request, timeout=30):  # noqa: S310
+                    pass
+            finally:
+                self._server.stop()
+                self._server = None
         for key, value in self._saved_environ.items():
             if value is None:
                 os.environ.pop(key, None)
@@ -301,10 +312,24 @@ class LocalCloud:
             return future.result(timeout=spec.timeout)
         except FutureTimeout:
             future.cancel()
-            message = f"Task timed out after {spec.timeout} seconds"
-            return json.dumps(
-                {"errorType": "Sandbox.Timedout", "errorMessage": message}
-            ).encode(), "Unhandled"
+            return _error("Sandbox.Timedout", f"Task timed out after {spec.timeout} seconds")
+        except BrokenProcessPool:
+            # A worker died (a native library crashed on a hostile file, or memory ran out):
+            # Lambda reports Runtime.ExitError and starts a fresh sandbox; so do we.
+            self._replace_broken_pool()
+            return _error("Runtime.ExitError", f"{spec.logical_id}: the function's process exited")
+
+    def _replace_broken_pool(self) -> None:
+        with self._lock:
+            pool = self._pool
+            if isinstance(pool, ProcessPoolExecutor) and getattr(pool, "_broken", False):
+                self._pool = self._make_pool()
+                pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _error(error_type: str, message: str) -> tuple[bytes, str]:
+    payload = {"errorType": error_type, "errorMessage": message}
+    return json.dumps(payload).encode("utf-8"), "Unhandled"
 
 
 class QueuePoller(threading.Thread):

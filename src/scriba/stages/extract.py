@@ -39,7 +39,7 @@ from scriba.errors import (
 )
 from scriba.intake import SNIFF_BYTES, sniff
 from scriba.manifest import Artifact, ArtifactKind
-from scriba.stages import Context
+from scriba.stages import Context, reuse
 from scriba.stages.results import TextResult
 from scriba.text import DocumentText, Page
 
@@ -52,6 +52,13 @@ class PageSet(Model):
     """Pages kept between tasks (text-layer pages, or one OCR batch)."""
 
     pages: list[Page]
+
+
+class PageSizes(Model):
+    """Width and height in points of the PDF pages that need OCR, by page number: an OCR job
+    (Textract) reports boxes as fractions of a page but not the page's size."""
+
+    sizes: dict[int, tuple[float, float]]
 
 
 class OcrJob(Model):
@@ -175,7 +182,27 @@ def inspect(request: InspectRequest, ctx: Context) -> Document:
 
     with local_copy(ctx, source, name) as (path, digest):
         kind = sniff(_head(path), name)
+        found = None if request.options.force else reuse.earlier_results(ctx, digest, languages)
+        if found is not None:
+            earlier_output, earlier = found
+            output = layout.output_prefix(settings, source)
+            reuse.copy_results(ctx, earlier, earlier_output, output, languages)
+            return Document(
+                id=identifier,
+                name=name,
+                source=source,
+                output=output,
+                work=work,
+                kind=kind,
+                size=stored.size,
+                sha256=digest,
+                pages=earlier.pages or 1,
+                language=earlier.language,
+                languages=languages,
+                reused_from=earlier_output,
+            )
         text_pages: list[Page] = []
+        ocr_sizes: dict[int, tuple[float, float]] = {}
         if kind is DocumentKind.PDF:
             with pdf.pdf_document(path, name) as document:
                 count = pdf.page_count(document)
@@ -190,6 +217,7 @@ def inspect(request: InspectRequest, ctx: Context) -> Document:
                         text_pages.append(page)
                     else:
                         needs_ocr.append(number)
+                        ocr_sizes[number] = pdf.page_size(document, number)
         else:
             from scriba.images import load_image  # noqa: PLC0415
 
@@ -198,6 +226,8 @@ def inspect(request: InspectRequest, ctx: Context) -> Document:
 
     language = _detect(ctx, "\n".join(page.text for page in text_pages))
     ctx.storage.write_model(work.child("text-layer.json"), PageSet(pages=text_pages))
+    if ocr_sizes:
+        ctx.storage.write_model(_page_sizes_key(work), PageSizes(sizes=ocr_sizes))
     hints = settings.ocr_languages or ([language] if language else [])
     plan = OcrPlan(pages=needs_ocr, languages=hints)
     if needs_ocr:
@@ -241,6 +271,10 @@ def _detect(ctx: Context, text: str) -> str | None:
     if len(sample) < 20:
         return None
     return ctx.engines.language.detect(sample)
+
+
+def _page_sizes_key(work: S3Location) -> S3Location:
+    return work.child("page-sizes.json")
 
 
 def _ocr_key(document: Document, number: int) -> S3Location:
@@ -337,11 +371,16 @@ def _ocr_pages(document: Document, job: OcrJob | None, ctx: Context) -> list[Pag
         jobs = ctx.engines.ocr_jobs
         if jobs is None:
             raise OcrJobFailed("no OCR jobs in these engines", document=document.name)
-        pages = jobs.pages(job.id, _job_output(document))
-        # The job ran on a PDF of just the OCR pages: number them as in the source.
+        # The job ran on a PDF of just the OCR pages: its page n is the source's page
+        # ocr.pages[n - 1], in size and in number. Pages are matched by number, not position:
+        # a partly successful job may leave a page out.
+        originals = dict(enumerate(document.ocr.pages, start=1))
+        sizes = ctx.storage.read_model(_page_sizes_key(document.work), PageSizes).sizes
+        job_sizes = {n: sizes[original] for n, original in originals.items() if original in sizes}
         return [
-            page.model_copy(update={"number": original})
-            for page, original in zip(pages, document.ocr.pages, strict=False)
+            page.model_copy(update={"number": originals[page.number]})
+            for page in jobs.pages(job.id, _job_output(document), job_sizes)
+            if page.number in originals
         ]
     return [
         ctx.storage.read_model(_ocr_key(document, number), PageSet).pages[0]
