@@ -192,7 +192,7 @@ def test_a_picture_without_text_is_described_by_its_labels(runs: dict[str, Docum
     tags = Tags.model_validate_json(load(run, "tags.json"))
     summary = Summary.model_validate_json(load(run, "summary.json"))
     assert summary.method.value == "labels"
-    assert tags.labels[0].name in summary.text
+    assert "airplane wing" in summary.text  # the photo seen from a small plane's window
     spanish = Translation.model_validate_json(load(run, "translations/es.json"))
     assert spanish.text and spanish.text != summary.text
 

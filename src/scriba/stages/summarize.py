@@ -29,10 +29,16 @@ class SummarizeRequest(Model):
     tags: TagResult | StageFailure
 
 
-def describe_labels(tags: Tags, max_labels: int = 5) -> SummaryDraft:
-    """One English sentence naming what the pictures show, most confident first."""
-    names = [label.name for label in tags.labels[:max_labels]]
-    if tags.people and not any(name.lower() == "person" for name in names):
+def describe_labels(tags: Tags, max_labels: int = 3) -> SummaryDraft:
+    """One English sentence naming what the pictures show, most confident first.
+
+    Labels come in hierarchies ("Airplane Wing" under "Airplane", "Vehicle"); a parent is never
+    less confident than its child, so the sentence names the most specific labels only.
+    """
+    parents = {category for label in tags.labels for category in label.categories}
+    specific = [label for label in tags.labels if label.name not in parents] or tags.labels
+    names = [label.name.lower() for label in specific[:max_labels]]
+    if tags.people and not any(name == "person" for name in names):
         names.insert(0, "people")
     if not names:
         return SummaryDraft(text="", method=SummaryMethod.NONE, engine="none")
