@@ -34,6 +34,7 @@ from scriba.errors import (
     EmptyDocument,
     OcrJobFailed,
     OcrJobTimedOut,
+    SourceNotFound,
     TooManyPages,
     UnsupportedLanguage,
 )
@@ -375,7 +376,10 @@ def _ocr_pages(document: Document, job: OcrJob | None, ctx: Context) -> list[Pag
         # ocr.pages[n - 1], in size and in number. Pages are matched by number, not position:
         # a partly successful job may leave a page out.
         originals = dict(enumerate(document.ocr.pages, start=1))
-        sizes = ctx.storage.read_model(_page_sizes_key(document.work), PageSizes).sizes
+        try:
+            sizes = ctx.storage.read_model(_page_sizes_key(document.work), PageSizes).sizes
+        except SourceNotFound:  # inspected by a version that kept no sizes: pages unsized
+            sizes = {}
         job_sizes = {n: sizes[original] for n, original in originals.items() if original in sizes}
         return [
             page.model_copy(update={"number": originals[page.number]})
