@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -48,13 +52,20 @@ def run(
 ) -> None:
     """Process files and folders with the local engines, through the same workflow as on AWS."""
     os.environ.setdefault("SCRIBA_LOG_LEVEL", log_level.upper())
-    from scriba.local.run import DocumentRun, run_documents, summary_json, summary_line  # noqa: PLC0415
-
-    def report(document: DocumentRun) -> None:
-        click.echo(summary_json(document) if as_json else summary_line(document))
+    from scriba.local.progress import RunDisplay  # noqa: PLC0415
+    from scriba.local.run import collect_inputs, run_documents  # noqa: PLC0415
 
     try:
-        runs = run_documents(list(paths), out, _languages(languages), workers, on_done=report)
+        total = len(collect_inputs(paths))
+        with RunDisplay(total, as_json=as_json) as display:
+            runs = run_documents(
+                list(paths),
+                out,
+                _languages(languages),
+                workers,
+                on_done=display.done,
+                on_stage=display.stage,
+            )
     except (FileNotFoundError, ValueError) as error:
         raise click.ClickException(str(error)) from error
     failed = [item for item in runs if item.status in (Status.FAILED, None)]
@@ -96,6 +107,126 @@ def report_command(results: Path) -> None:
         click.echo(write_report(results))
     except ReportError as error:
         raise click.ClickException(str(error)) from error
+
+
+def _stack_options(function: Any) -> Any:
+    function = click.option(
+        "--languages", default=None, help="Target languages, e.g. es,fr (default: es,fr)."
+    )(function)
+    return click.option(
+        "--workers", type=int, default=None, help="Worker processes (default: one per core)."
+    )(function)
+
+
+def _announce(key: str, status: str, folder: Path) -> None:
+    click.echo(f"{status.lower():<9} {key}  ->  {folder}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=4566, show_default=True, type=int, help="Port of the S3 endpoint.")
+@click.option(
+    "--mirror",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Also copy every finished document's results (and the results pages) here.",
+)
+@click.option(
+    "--state",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Keep the buckets' objects in this folder across restarts.",
+)
+@_stack_options
+def serve(
+    host: str,
+    port: int,
+    mirror: Path | None,
+    state: Path | None,
+    languages: str | None,
+    workers: int | None,
+) -> None:
+    """A local S3 endpoint with the whole trigger path behind it.
+
+    Put documents into s3://scriba-input with any S3 client; results appear in
+    s3://scriba-output/documents/<key>/. Ctrl-C stops it.
+    """
+    from scriba.local.cloud import LocalCloud  # noqa: PLC0415
+    from scriba.local.serve import BucketState, ResultMirror, wait_until_interrupted  # noqa: PLC0415
+
+    parameters = _parameters(languages)
+    with (
+        _stopping_on_sigterm(),
+        LocalCloud(host=host, port=port, workers=workers, parameters=parameters) as cloud,
+    ):
+        kept = BucketState(cloud, state) if state else None
+        if kept is not None:
+            click.echo(f"restored {kept.restore()} objects from {state}")
+        mirroring = ResultMirror(cloud, mirror, on_document=_announce) if mirror else None
+        if mirroring is not None:
+            mirroring.start()
+        stack = cloud.stack
+        click.echo(
+            f"scriba is serving S3 at {cloud.endpoint}\n"
+            f"  drop documents into  s3://{stack.input_bucket}/\n"
+            f"  results appear in    s3://{stack.output_bucket}/documents/<key>/\n"
+            f"  e.g. aws s3 cp report.pdf s3://{stack.input_bucket}/"
+            f" --endpoint-url {cloud.endpoint}\n"
+            "Ctrl-C to stop."
+        )
+        wait_until_interrupted()
+        click.echo("stopping...")
+        if mirroring is not None:
+            mirroring.stop()
+        if kept is not None:
+            click.echo(f"saved {kept.save()} objects to {state}")
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@_stack_options
+def watch(folder: Path, languages: str | None, workers: int | None) -> None:
+    """Process every file dropped into FOLDER/in; results appear in FOLDER/out. Ctrl-C stops."""
+    from scriba.local.cloud import LocalCloud  # noqa: PLC0415
+    from scriba.local.serve import FolderWatch, ResultMirror, wait_until_interrupted  # noqa: PLC0415
+
+    inbox, outbox = folder / "in", folder / "out"
+    inbox.mkdir(parents=True, exist_ok=True)
+    outbox.mkdir(parents=True, exist_ok=True)
+    with (
+        _stopping_on_sigterm(),
+        LocalCloud(workers=workers, parameters=_parameters(languages)) as cloud,
+    ):
+        mirroring = ResultMirror(cloud, outbox, on_document=_announce)
+        watching = FolderWatch(cloud, inbox)
+        mirroring.start()
+        watching.start()
+        click.echo(
+            f"watching {inbox}: results in {outbox} (open {outbox / 'index.html'}). Ctrl-C to stop."
+        )
+        wait_until_interrupted()
+        click.echo("stopping...")
+        watching.stop()
+        mirroring.stop()
+
+
+def _parameters(languages: str | None) -> dict[str, str]:
+    chosen = _languages(languages)
+    return {"TargetLanguages": ",".join(chosen)} if chosen is not None else {}
+
+
+@contextmanager
+def _stopping_on_sigterm() -> Iterator[None]:
+    """SIGTERM stops the service as Ctrl-C does: cleanly."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @main.command()

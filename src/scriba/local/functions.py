@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import signal
 import sys
 import time
 import traceback
@@ -95,5 +96,7 @@ def invoke(
 def prepare_worker(environment: Mapping[str, str]) -> None:
     """Process initializer: the environment every function sees; logs kept off stdout."""
     os.environ.update(environment)
+    # Ctrl-C reaches the whole process group; the parent decides how to stop, not the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Powertools logs to stdout; the CLI owns stdout (one line or one JSON event per document).
     sys.stdout = sys.stderr

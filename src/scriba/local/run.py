@@ -39,6 +39,8 @@ class DocumentRun:
     output: Path | None = None
     started: float = field(default_factory=time.monotonic)
     seconds: float = 0.0
+    stage: str | None = None  # the stage running now, for progress displays
+    _polled: float = 0.0
 
     @property
     def failure(self) -> Failure | None:
@@ -125,6 +127,7 @@ def run_documents(
     on_done: Callable[[DocumentRun], None] | None = None,
     cloud: LocalCloud | None = None,
     max_in_flight: int | None = None,
+    on_stage: Callable[[DocumentRun], None] | None = None,
 ) -> list[DocumentRun]:
     """Processes every document; returns one ``DocumentRun`` each, in input order.
 
@@ -135,13 +138,14 @@ def run_documents(
     if cloud is None:
         parameters = {"TargetLanguages": ",".join(languages)} if languages is not None else {}
         with LocalCloud(workers=workers, parameters=parameters) as own:
-            return run_documents(paths, out, None, workers, on_done, own, max_in_flight)
+            return run_documents(paths, out, None, workers, on_done, own, max_in_flight, on_stage)
     if languages is not None:
         raise ValueError("with a running LocalCloud, set languages through its parameters")
     runs = [DocumentRun(path=path, key=key) for path, key in inputs]
     storage = Storage(cloud.client("s3"))
     s3 = cloud.client("s3")
     limit = max_in_flight or max(2, 2 * max(cloud.workers, 1))
+    stages = stages_of_states(cloud.stack.state_machine.definition)
     waiting = list(runs)
     running: list[DocumentRun] = []
     while waiting or running:
@@ -153,12 +157,63 @@ def run_documents(
         for run in list(running):
             description = _describe(run, cloud)
             if description["status"] == "RUNNING":
+                if on_stage is not None:
+                    _follow(run, cloud, stages, on_stage)
                 continue
             running.remove(run)
             _finish(run, description, storage, out)
             if on_done is not None:
                 on_done(run)
     return runs
+
+
+def stages_of_states(definition: str) -> dict[str, str]:
+    """The stage each task state belongs to, read from the workflow definition itself."""
+    found: dict[str, str] = {}
+
+    def walk(block: dict[str, Any]) -> None:
+        for name, state in block.get("States", {}).items():
+            if state.get("Type") == "Task":
+                function = str(state.get("Resource", "")).rsplit(":", 1)[-1]
+                stage = function.removesuffix("Function").lower() or name.lower()
+                if state.get("Parameters", {}).get("action") == "inspect":
+                    stage = "inspect"
+                found[name] = stage
+            for branch in state.get("Branches", []):
+                walk(branch)
+            if "ItemProcessor" in state:
+                walk(state["ItemProcessor"])
+
+    walk(json.loads(definition))
+    return found
+
+
+def _follow(
+    run: DocumentRun,
+    cloud: LocalCloud,
+    stages: dict[str, str],
+    report: Callable[[DocumentRun], None],
+) -> None:
+    """Reports the stage a running document is in (at most once a second per document)."""
+    now = time.monotonic()
+    if run.execution_arn is None or now - run._polled < 1.0:
+        return
+    run._polled = now
+    try:
+        events = cloud.sfn.get_execution_history(executionArn=run.execution_arn)["events"]
+    except cloud.sfn.exceptions.ExecutionDoesNotExist:
+        stage = "queued"
+    else:
+        entered = [
+            str(event["stateEnteredEventDetails"]["name"])
+            for event in events
+            if "stateEnteredEventDetails" in event
+        ]
+        known = [stages[name] for name in entered if name in stages]
+        stage = known[-1] if known else "queued"
+    if stage != run.stage:
+        run.stage = stage
+        report(run)
 
 
 def _upload(run: DocumentRun, cloud: LocalCloud, s3: Any) -> None:
@@ -213,11 +268,18 @@ def _finish(run: DocumentRun, description: dict[str, Any], storage: Storage, out
 def summary_line(run: DocumentRun) -> str:
     """One line for people: status, document, where the results are, and why if it failed."""
     status = run.status.value if run.status else "unknown"
-    line = f"{status:<9} {run.key}  ->  {run.output}  ({run.seconds:.1f} s)"
     if run.failure is not None:
         failure = run.failure
-        line += f"\n          {failure.stage.value}: {failure.reason}: {failure.message}"
-    return line
+        record = run.output / layout.MANIFEST if run.output else None
+        return (
+            f"{status:<9} {run.key}  {failure.stage.value}: {failure.reason}: {failure.message}"
+            f"  ->  {record}"
+        )
+    return f"{status:<9} {run.key}  ->  {run.output}  ({run.seconds:.1f} s)"
+
+
+def stage_json(run: DocumentRun) -> str:
+    return json.dumps({"event": "stage", "document": run.key, "stage": run.stage})
 
 
 def summary_json(run: DocumentRun) -> str:

@@ -1,0 +1,203 @@
+"""``scriba serve`` and ``scriba watch``: the local stack as a service.
+
+``serve`` exposes the stack's S3 on a port (default 4566): any S3 client puts documents into
+``scriba-input`` and reads results from ``scriba-output``; the template's trigger path does the
+rest. ``watch`` does the same for a plain folder: files dropped into ``DIR/in`` come out in
+``DIR/out``. Both mirror finished documents to a folder and rewrite the results pages.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from scriba import layout
+from scriba.config import load_settings
+from scriba.document import S3Location, Source
+from scriba.local.cloud import LocalCloud
+from scriba.local.run import export_results
+from scriba.storage import Storage
+
+logger = logging.getLogger(__name__)
+
+FINISHED = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
+
+
+class ResultMirror(threading.Thread):
+    """Copies each finished document's results to a folder and rewrites the results pages."""
+
+    def __init__(
+        self,
+        cloud: LocalCloud,
+        folder: Path,
+        on_document: Callable[[str, str, Path], None] | None = None,
+        interval: float = 1.0,
+    ) -> None:
+        super().__init__(name="scriba-mirror", daemon=True)
+        self.cloud = cloud
+        self.folder = folder
+        self.on_document = on_document
+        self.interval = interval
+        self._stopped = threading.Event()
+        self._done: set[str] = set()
+        self.storage = Storage(cloud.client("s3"))
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self.join(timeout=30)
+        self.sync()  # what finished while stopping
+
+    def run(self) -> None:
+        while not self._stopped.wait(self.interval):
+            try:
+                self.sync()
+            except Exception:  # keep mirroring; the next round retries
+                logger.exception("mirroring results failed")
+
+    def finished(self) -> Iterator[dict[str, Any]]:
+        paginator = self.cloud.sfn.get_paginator("list_executions")
+        for page in paginator.paginate(stateMachineArn=self.cloud.state_machine_arn):
+            for execution in page["executions"]:
+                if execution["status"] in FINISHED and execution["executionArn"] not in self._done:
+                    yield execution
+
+    def sync(self) -> int:
+        """Exports every newly finished document; returns how many."""
+        exported = 0
+        settings = load_settings()
+        for execution in list(self.finished()):
+            arn = execution["executionArn"]
+            described = self.cloud.sfn.describe_execution(executionArn=arn)
+            source = Source.model_validate(json.loads(described["input"])["source"])
+            prefix = layout.output_prefix(settings, source)
+            target = self.folder / layout.safe_key(source.key)
+            export_results(self.storage, prefix, target)
+            self._done.add(arn)
+            exported += 1
+            if self.on_document is not None:
+                self.on_document(source.key, str(execution["status"]), target)
+        if exported:
+            _write_report(self.folder)
+        return exported
+
+
+def _write_report(folder: Path) -> None:
+    from scriba.report import ReportError, write_report  # noqa: PLC0415
+
+    try:
+        write_report(folder)
+    except ReportError as error:
+        logger.warning("results pages not written: %s", error)
+
+
+class BucketState:
+    """Keeps the buckets' objects in a folder across restarts (moto keeps them in memory)."""
+
+    def __init__(self, cloud: LocalCloud, folder: Path) -> None:
+        self.cloud = cloud
+        self.folder = folder
+        self.s3 = cloud.client("s3")
+
+    def buckets(self) -> list[str]:
+        return list(self.cloud.stack.buckets.values())
+
+    def restore(self) -> int:
+        """Puts saved objects back, without starting their processing again."""
+        restored = 0
+        # Restoring is not an upload: no Object Created events while objects come back.
+        notifying = list(self.cloud.stack.eventbridge_buckets)
+        for bucket in notifying:
+            self.s3.put_bucket_notification_configuration(
+                Bucket=bucket, NotificationConfiguration={}
+            )
+        for bucket in self.buckets():
+            root = self.folder / bucket
+            if not root.is_dir():
+                continue
+            for path in sorted(root.rglob("*")):
+                if path.is_file():
+                    key = path.relative_to(root).as_posix()
+                    self.s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes())
+                    restored += 1
+        for bucket in notifying:
+            self.s3.put_bucket_notification_configuration(
+                Bucket=bucket, NotificationConfiguration={"EventBridgeConfiguration": {}}
+            )
+        return restored
+
+    def save(self) -> int:
+        saved = 0
+        storage = Storage(self.s3)
+        for bucket in self.buckets():
+            root = self.folder / bucket
+            paginator = self.s3.get_paginator("list_objects_v2")
+            for page in paginator.paginate(Bucket=bucket):
+                for item in page.get("Contents", []):
+                    key = layout.safe_key(item["Key"])
+                    target = root / key
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(
+                        storage.read_bytes(S3Location(bucket=bucket, key=item["Key"]))
+                    )
+                    saved += 1
+        return saved
+
+
+class FolderWatch(threading.Thread):
+    """Puts every file that appears (or changes) in ``inbox`` into the input bucket."""
+
+    def __init__(self, cloud: LocalCloud, inbox: Path) -> None:
+        super().__init__(name="scriba-watch", daemon=True)
+        self.cloud = cloud
+        self.inbox = inbox
+        self._stop_event = threading.Event()
+        self.s3 = cloud.client("s3")
+        self._sent: dict[str, tuple[int, int]] = {}
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join(timeout=10)
+
+    def upload_new(self) -> int:
+        """Uploads files that are new or changed since they were last sent."""
+        sent = 0
+        for path in sorted(self.inbox.rglob("*")):
+            relative = path.relative_to(self.inbox)
+            if not path.is_file() or any(part.startswith(".") for part in relative.parts):
+                continue
+            stat = path.stat()
+            signature = (stat.st_size, stat.st_mtime_ns)
+            key = relative.as_posix()
+            if self._sent.get(key) == signature:
+                continue
+            with path.open("rb") as body:
+                self.s3.put_object(Bucket=self.cloud.stack.input_bucket, Key=key, Body=body)
+            self._sent[key] = signature
+            sent += 1
+        return sent
+
+    def run(self) -> None:
+        from watchfiles import watch  # noqa: PLC0415
+
+        self.upload_new()  # what was there before we started
+        # watchfiles debounces: a file being copied is uploaded once it has settled.
+        for _ in watch(self.inbox, stop_event=self._stop_event, debounce=800, step=100):
+            try:
+                self.upload_new()
+            except OSError as error:  # a file vanished between listing and reading
+                logger.warning("could not upload from %s: %s", self.inbox, error)
+
+
+def wait_until_interrupted(poll: float = 0.5) -> None:
+    """Returns on the first Ctrl-C; later ones are ignored so that shutdown can finish."""
+    try:
+        while True:
+            time.sleep(poll)
+    except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
