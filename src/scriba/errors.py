@@ -154,6 +154,7 @@ _STATES_REASONS = {
     "States.HeartbeatTimeout": "timeout",
     "Sandbox.Timedout": "timeout",
     "Runtime.ExitError": "function_crashed",
+    "SweeperGaveUp": "retries_exhausted",
     "Lambda.Unknown": "function_crashed",
 }
 

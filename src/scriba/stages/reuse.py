@@ -1,9 +1,10 @@
 """Reuse: the same bytes under another key get the earlier results instead of a second run.
 
 When a document succeeds, finalize records its SHA-256 in the output bucket
-(``work/by-sha256/<sha256>.json``). Inspect looks the hash up: when an earlier document with the
-same content succeeded with the same engines and covered the requested languages, its artifacts
-are copied (server side) and the workflow goes straight to finalize. ``Options.force`` skips this.
+(``index/sha256/<sha256>.json``, kept when ``work/`` expires). Inspect looks the hash up: when an
+earlier document with the same content succeeded with the same engines and covered the requested
+languages, its artifacts are copied (server side) and the workflow goes straight to finalize.
+``Options.force`` skips this.
 """
 
 from __future__ import annotations

@@ -1,0 +1,404 @@
+"""Sweep: find the documents the pipeline missed, and re-run the ones that failed.
+
+A document is done when its ``manifest.json`` exists: finalize writes it last, for a success and
+for a failure alike. Every input (under the configured prefix and suffix) without one, and older
+than a grace period, was missed: an event lost on the way, a start that dead-lettered, or an
+execution that ended without a record (aborted, or past the workflow's own timeout). The sweeper
+sends such documents to the upload queue as re-drive requests, which the starter turns into
+executions exactly as it does upload events.
+
+Nothing loops for ever:
+
+* An execution name is derived from the object version and the attempt number, so sending the
+  same request twice starts one execution (the starter takes ``ExecutionAlreadyExists`` as done).
+* Before re-sending a missed document the sweeper asks Step Functions about its executions: a
+  running one is left alone; one that ended without a manifest is followed by the next attempt.
+  After ``sweep_max_attempts`` re-runs the sweeper writes the failure record itself (reason
+  ``gave_up`` is not retried again), so the document stops being "missed".
+* Failed documents are re-run only on request (``{"redrive_failed": true}``), only when their
+  failure looks transient (or with ``"all": true``), only for the current version of the key, and
+  at most ``sweep_max_attempts`` times: the attempt is read back from the execution name in the
+  manifest.
+* Each sweep sends at most ``sweep_max_messages`` documents and makes at most ten times as many
+  checks (execution look-ups, manifest reads); the next sweep continues.
+
+Cost for 100,000 inputs: one listing of the input bucket (100 requests) and one of the results
+(about 10 objects a document: 1,000 requests), instead of 100,000 HEAD requests.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import Field
+
+from scriba import layout
+from scriba.aws import client, service_errors
+from scriba.config import Settings, load_settings
+from scriba.document import Model, Options, PipelineInput, S3Location, Source
+from scriba.errors import ERROR_TYPES
+from scriba.manifest import Manifest, Stage, Status
+from scriba.stages import Context
+from scriba.stages.results import StageError, StageFailure
+from scriba.storage import Storage
+
+logger = logging.getLogger(__name__)
+
+CHECKS_PER_MESSAGE = 10
+SQS_BATCH = 10
+
+# Failure reasons that a later run may not meet again: the retryable error classes, and what
+# Step Functions and Lambda report for timeouts and crashes. Bad input is not among them.
+TRANSIENT_REASONS: frozenset[str] = frozenset(
+    {cls.reason for cls in ERROR_TYPES.values() if cls.retryable}
+    | {"timeout", "task_failed", "function_crashed", "function_error", "internal_error"}
+    | {"ocr_job_timed_out"}
+)
+GAVE_UP = "SweeperGaveUp"  # the error name of the failure record the sweeper writes
+
+_ATTEMPT = re.compile(r"-r(\d+)$")
+
+
+class SweepRequest(Model):
+    """The event the sweeper is invoked with (the schedule sends ``{"redrive_failed": false}``)."""
+
+    redrive_failed: bool = Field(
+        default=False, description="Also re-run documents whose manifest says failed"
+    )
+    all: bool = Field(
+        default=False,
+        description="With redrive_failed: every failure, not only those that look transient",
+    )
+    max_messages: int | None = Field(
+        default=None, ge=1, description="Documents sent at most (default: sweep_max_messages)"
+    )
+    start_after: str | None = Field(
+        default=None, description="Resume a truncated sweep after this input key"
+    )
+    dry_run: bool = Field(default=False, description="Report what would be sent, send nothing")
+
+
+class Resent(Model):
+    key: str
+    attempt: int
+    why: Literal["missed", "ended_without_manifest", "failed"]
+
+
+class SweepReport(Model):
+    inputs: int = Field(default=0, description="Documents in the input bucket (prefix, suffix)")
+    done: int = Field(default=0, description="With a manifest")
+    recent: int = Field(default=0, description="Without a manifest, inside the grace period")
+    running: int = Field(default=0, description="Without a manifest, their execution running")
+    failed: int = Field(default=0, description="Failed manifests read (redrive_failed)")
+    not_transient: int = Field(default=0, description="Failures not re-run: bad input")
+    superseded: int = Field(default=0, description="Failures of a version no longer current")
+    gave_up: int = Field(default=0, description="Failure records written after the last attempt")
+    exhausted: int = Field(default=0, description="Failures not re-run: attempts used up")
+    sent: list[Resent] = Field(default_factory=list)
+    truncated: bool = Field(default=False, description="A limit was reached: sweep again")
+    resume_after: str | None = Field(
+        default=None, description="Pass as start_after to continue where this sweep stopped"
+    )
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class InputObject:
+    source: Source
+    last_modified: datetime
+
+
+def attempt_of(execution: str | None) -> int:
+    """The attempt number in an execution name or ARN (``...-r2`` is attempt 2; none is 0)."""
+    if not execution:
+        return 0
+    found = _ATTEMPT.search(execution.rsplit(":", 1)[-1])
+    return int(found.group(1)) if found else 0
+
+
+def is_document_key(key: str, settings: Settings) -> bool:
+    return (
+        key.startswith(settings.input_prefix)
+        and key.endswith(settings.input_suffix)
+        and not key.endswith("/")
+    )
+
+
+def input_objects(s3: Any, settings: Settings, bucket: str) -> Iterator[InputObject]:
+    """The current version of every document in the input bucket, in key order.
+
+    Versions are listed (not just keys) because the version id is what the upload event carried:
+    the same version gives the same execution name, so a document still in flight is not started
+    twice."""
+    paginator = s3.get_paginator("list_object_versions")
+    with service_errors("s3"):
+        for page in paginator.paginate(Bucket=bucket, Prefix=settings.input_prefix):
+            for version in page.get("Versions", []):
+                key = version["Key"]
+                if not version.get("IsLatest") or not is_document_key(key, settings):
+                    continue
+                version_id = version.get("VersionId")
+                yield InputObject(
+                    source=Source(
+                        bucket=bucket,
+                        key=key,
+                        # An unversioned object is listed as version "null"; its event has none.
+                        version_id=None if version_id in (None, "null") else version_id,
+                        etag=str(version.get("ETag", "")).strip('"') or None,
+                        size=int(version.get("Size", 0)),
+                    ),
+                    last_modified=version["LastModified"],
+                )
+
+
+def manifest_keys(storage: Storage, settings: Settings) -> set[str]:
+    """Keys of every manifest in the output bucket, from one listing of the results prefix."""
+    results = S3Location(bucket=settings.output_bucket, key=settings.results_prefix)
+    suffix = "/" + layout.MANIFEST
+    return {stored.key for stored in storage.list(results) if stored.key.endswith(suffix)}
+
+
+class Outbox:
+    """Re-drive requests for the upload queue, sent ten to a request."""
+
+    def __init__(self, sqs: Any, queue_url: str, dry_run: bool) -> None:
+        self._sqs = sqs
+        self._url = queue_url
+        self._dry_run = dry_run
+        self._pending: list[PipelineInput] = []
+
+    def add(self, request: PipelineInput) -> None:
+        self._pending.append(request)
+        if len(self._pending) == SQS_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        batch, self._pending = self._pending, []
+        if not batch or self._dry_run:
+            return
+        entries = [
+            {"Id": str(index), "MessageBody": request.model_dump_json(exclude_none=True)}
+            for index, request in enumerate(batch)
+        ]
+        with service_errors("sqs"):
+            response = self._sqs.send_message_batch(QueueUrl=self._url, Entries=entries)
+        failed = response.get("Failed", [])
+        if failed:
+            # Raising fails the sweep (its dead-letter queue and alarm tell); what was sent stays
+            # sent and the next sweep finds the rest.
+            reasons = ", ".join(f"{item.get('Code')}: {item.get('Message')}" for item in failed)
+            raise RuntimeError(
+                f"the upload queue refused {len(failed)} re-drive requests: {reasons}"
+            )
+
+
+class Sweeper:
+    def __init__(
+        self,
+        request: SweepRequest,
+        settings: Settings,
+        s3: Any,
+        sqs: Any,
+        sfn: Any | None,
+        now: datetime,
+        ctx: Context | None,
+    ) -> None:
+        if not settings.input_bucket:
+            raise ValueError("SCRIBA_INPUT_BUCKET is not set: the sweeper does not know the inputs")
+        if not settings.start_queue_url:
+            raise ValueError("SCRIBA_START_QUEUE_URL is not set: the sweeper cannot send work")
+        self.request = request
+        self.settings = settings
+        self.input_bucket = settings.input_bucket
+        self.s3 = s3
+        self.storage = Storage(s3)
+        self.sfn = sfn
+        self.now = now
+        self._ctx = ctx
+        self.max_messages = request.max_messages or settings.sweep_max_messages
+        self.checks_left = self.max_messages * CHECKS_PER_MESSAGE
+        self.report = SweepReport(dry_run=request.dry_run)
+        self.outbox = Outbox(sqs, settings.start_queue_url, request.dry_run)
+
+    # -- limits ----------------------------------------------------------------------------------
+
+    def _room(self) -> bool:
+        return len(self.report.sent) < self.max_messages and self.checks_left > 0
+
+    def _check(self) -> None:
+        self.checks_left -= 1
+
+    def _send(
+        self,
+        source: Source,
+        attempt: int,
+        why: Literal["missed", "ended_without_manifest", "failed"],
+        languages: list[str] | None = None,
+    ) -> None:
+        options = Options(languages=languages or None, attempt=attempt)
+        self.outbox.add(PipelineInput(source=source, options=options))
+        self.report.sent.append(Resent(key=source.key, attempt=attempt, why=why))
+        logger.info("sweep: %s %s (attempt %d)", why, source.key, attempt)
+
+    # -- what Step Functions knows ---------------------------------------------------------------
+
+    def _execution_status(self, source: Source, attempt: int) -> tuple[str, str] | None:
+        """(status, execution ARN) of the execution for this attempt, None if there is none."""
+        assert self.sfn is not None and self.settings.state_machine_arn
+        machine = self.settings.state_machine_arn
+        name = layout.execution_name(source, attempt)
+        arn = machine.replace(":stateMachine:", ":execution:", 1) + f":{name}"
+        self._check()
+        try:
+            with service_errors("stepfunctions", source.key):
+                described = self.sfn.describe_execution(executionArn=arn)
+        except Exception as error:
+            response = getattr(error.__cause__, "response", None) or {}
+            if response.get("Error", {}).get("Code") == "ExecutionDoesNotExist":
+                return None
+            raise
+        return str(described["status"]), arn
+
+    # -- the two passes --------------------------------------------------------------------------
+
+    def missed(self, document: InputObject) -> None:
+        """An input without a manifest, older than the grace period."""
+        source = document.source
+        if self.sfn is None or not self.settings.state_machine_arn:
+            self._send(source, 0, "missed")  # no way to look: a duplicate start is harmless
+            return
+        last: tuple[str, str] | None = None
+        for attempt in range(self.settings.sweep_max_attempts + 1):
+            if not self._room():
+                self.report.truncated = True
+                return
+            found = self._execution_status(source, attempt)
+            if found is None:
+                self._send(source, attempt, "missed" if attempt == 0 else "ended_without_manifest")
+                return
+            if found[0] == "RUNNING":
+                self.report.running += 1
+                return
+            last = found
+        assert last is not None
+        self._give_up(source, last)
+
+    def _give_up(self, source: Source, last: tuple[str, str]) -> None:
+        """Every attempt ended without a manifest: record the failure, so the sweeps stop."""
+        from scriba.stages.finalize import (  # noqa: PLC0415 (finalize pulls in the engines)
+            PipelineState,
+            RecordFailureRequest,
+            record_failure,
+        )
+
+        status, arn = last
+        attempts = self.settings.sweep_max_attempts + 1
+        cause = (
+            f"{source.key}: {attempts} executions ended without a result "
+            f"(the last {status}: {arn}); the sweeper gave up. Upload the document again, or "
+            'raise the attempt limit and invoke the sweeper with {"redrive_failed": true, '
+            '"all": true}.'
+        )
+        self.report.gave_up += 1
+        if self.request.dry_run:
+            return
+        ctx = self._ctx or Context.current(source.key)
+        state = PipelineState(
+            source=source,
+            failure=StageFailure(
+                stage=Stage.FINALIZE, error=StageError(Error=GAVE_UP, Cause=cause)
+            ),
+        )
+        record_failure(RecordFailureRequest(action="fail", state=state, execution=arn), ctx)
+
+    def failed(self, document: InputObject, manifest_key: str) -> None:
+        """A manifest exists: re-run the document if it failed in a way worth another try."""
+        self._check()
+        manifest = self.storage.read_model(
+            S3Location(bucket=self.settings.output_bucket, key=manifest_key), Manifest
+        )
+        if manifest.status is not Status.FAILED:
+            return
+        self.report.failed += 1
+        if manifest.source.key != document.source.key or layout.document_id(
+            manifest.source
+        ) != layout.document_id(document.source):
+            self.report.superseded += 1  # a newer upload has (or will have) its own run
+            return
+        reason = manifest.failure.reason if manifest.failure else "internal_error"
+        gave_up = manifest.failure is not None and manifest.failure.error_type == GAVE_UP
+        if not self.request.all and (gave_up or reason not in TRANSIENT_REASONS):
+            self.report.not_transient += 1
+            return
+        attempt = attempt_of(manifest.execution) + 1
+        if attempt > self.settings.sweep_max_attempts:
+            self.report.exhausted += 1
+            return
+        self._send(document.source, attempt, "failed", manifest.languages)
+
+    def run(self) -> SweepReport:
+        manifests = manifest_keys(self.storage, self.settings)
+        cutoff = self.now - timedelta(minutes=self.settings.sweep_grace_minutes)
+        start_after = self.request.start_after
+        last_key: str | None = None
+        for document in input_objects(self.s3, self.settings, self.input_bucket):
+            key = document.source.key
+            if start_after is not None and key <= start_after:
+                continue
+            if not self._room():
+                self.report.truncated = True
+                break
+            self.report.inputs += 1
+            manifest_key = (
+                layout.output_prefix(self.settings, document.source).child(layout.MANIFEST).key
+            )
+            if manifest_key in manifests:
+                self.report.done += 1
+                if self.request.redrive_failed:
+                    self.failed(document, manifest_key)
+            elif document.last_modified > cutoff:
+                self.report.recent += 1
+            else:
+                self.missed(document)
+            last_key = key
+        self.outbox.flush()
+        if self.report.truncated:
+            self.report.resume_after = last_key
+        logger.info(
+            "sweep: %d inputs, %d done, %d sent%s",
+            self.report.inputs,
+            self.report.done,
+            len(self.report.sent),
+            " (truncated)" if self.report.truncated else "",
+        )
+        return self.report
+
+
+def sweep(
+    request: SweepRequest,
+    *,
+    settings: Settings | None = None,
+    s3: Any | None = None,
+    sqs: Any | None = None,
+    sfn: Any | None = None,
+    now: datetime | None = None,
+    ctx: Context | None = None,
+) -> SweepReport:
+    """Sends missed documents (and, on request, failed ones) to the upload queue."""
+    settings = settings or load_settings()
+    return Sweeper(
+        request,
+        settings,
+        s3 if s3 is not None else client("s3"),
+        sqs if sqs is not None else client("sqs"),
+        sfn
+        if sfn is not None
+        else (client("stepfunctions") if settings.state_machine_arn else None),
+        now or datetime.now(UTC),
+        ctx,
+    ).run()
