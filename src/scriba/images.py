@@ -76,7 +76,7 @@ _pillow_guard = threading.Lock()
 
 
 @contextmanager
-def _pixel_limit(max_pixels: int) -> Iterator[None]:
+def _pixel_limit(max_pixels: int, name: str = "") -> Iterator[None]:
     """Pillow's decompression-bomb guard, set to ``max_pixels`` for the calls inside.
 
     Pillow checks ``Image.MAX_IMAGE_PIXELS`` when it reads a header (before decoding): above it,
@@ -84,7 +84,8 @@ def _pixel_limit(max_pixels: int) -> Iterator[None]:
     made an error here, so the limit is exactly ``max_pixels``. Both are process-wide settings,
     hence the lock; only header reads happen inside it.
     """
-    with _pillow_guard, warnings.catch_warnings():
+    with _pillow_guard, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         previous = Image.MAX_IMAGE_PIXELS
         Image.MAX_IMAGE_PIXELS = max_pixels
@@ -92,6 +93,10 @@ def _pixel_limit(max_pixels: int) -> Iterator[None]:
             yield
         finally:
             Image.MAX_IMAGE_PIXELS = previous
+    # Other warnings Pillow gives while reading a header (a damaged EXIF block) go to the log,
+    # not to stderr.
+    for warning in caught:
+        logger.warning("%s: %s", name or "image", warning.message)
 
 
 def _bomb(name: str, max_pixels: int, error: Exception) -> DecompressionBomb:
@@ -105,7 +110,7 @@ def _bomb(name: str, max_pixels: int, error: Exception) -> DecompressionBomb:
 def _unsupported_or_corrupt(path: Path, name: str, max_pixels: int) -> Exception:
     """The error for a file that is not a PNG, JPEG or TIFF Pillow can read."""
     try:
-        with _pixel_limit(max_pixels), Image.open(path) as other:
+        with _pixel_limit(max_pixels, name), Image.open(path) as other:
             found = other.format or "unknown"
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         return _bomb(name, max_pixels, error)
@@ -131,7 +136,7 @@ def load_image(path: Path, name: str, settings: Settings) -> Image.Image:
         raise EmptyDocument("the image file is empty", document=name)
     max_pixels = settings.max_image_pixels
     try:
-        with _pixel_limit(max_pixels):
+        with _pixel_limit(max_pixels, name):
             opened = Image.open(path, formats=IMAGE_FORMATS)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise _bomb(name, max_pixels, error) from error
@@ -158,7 +163,7 @@ def _first_frame(opened: Image.Image, name: str, settings: Settings) -> Image.Im
             document=name,
         )
     try:
-        with _pixel_limit(settings.max_image_pixels):
+        with _pixel_limit(settings.max_image_pixels, name):
             # Counting frames reads every frame header; Pillow checks each one's size.
             frames = getattr(opened, "n_frames", 1)
             if frames > 1:
@@ -304,6 +309,7 @@ class EmbeddedImages(Iterator[EmbeddedImage]):
     unreadable: int = 0  # pdfium could not decode or render it
     over_limit: int = 0  # distinct pictures after the first max_images
     duplicates: int = 0  # the same pixels as a picture already yielded
+    unreadable_pages: int = 0  # pages pdfium could not load: their pictures are not counted
     _walk: Iterator[EmbeddedImage] | None = field(default=None, init=False, repr=False)
 
     @property
@@ -320,7 +326,13 @@ class EmbeddedImages(Iterator[EmbeddedImage]):
 
     def _image_objects(self) -> Iterator[tuple[int, object]]:
         for number in range(1, len(self.pdf) + 1):
-            page = self.pdf[number - 1]
+            try:
+                page = self.pdf[number - 1]
+            except pdfium.PdfiumError:
+                # A page pdfium cannot load (a broken page tree entry): its pictures cannot be
+                # found either. The extract stage skips it with a warning; so do we.
+                self.unreadable_pages += 1
+                continue
             try:
                 # max_depth: image objects inside form XObjects (nested forms) are found too.
                 for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=15):

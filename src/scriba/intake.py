@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import codecs
+
 from scriba.document import DocumentKind
 from scriba.errors import EmptyDocument, UnsupportedDocumentType
 
 # Kinds we refuse, named so that the error says what the file really is.
 _KNOWN_OTHERS: tuple[tuple[bytes, str], ...] = (
-    (b"PK\x03\x04", "a ZIP archive (or an Office document)"),
     (b"PK\x05\x06", "an empty ZIP archive"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "a legacy Office document (OLE2)"),
     (b"GIF87a", "a GIF image"),
@@ -49,22 +50,59 @@ def sniff(head: bytes, name: str) -> DocumentKind:
 
 def describe(head: bytes) -> str:
     """A few words on what unsupported content looks like."""
+    if head.startswith(b"PK\x03\x04"):
+        return _zip_kind(head)
     for magic, what in _KNOWN_OTHERS:
         if head.startswith(magic):
             return what
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "a WebP image"
     if len(head) > 11 and head[4:8] == b"ftyp":
-        return "an MP4/HEIC container"
+        return _iso_media_kind(head[8:12])
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32 text"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16 text"
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if stripped.startswith((b"<!doctype html", b"<html")) or b"<html" in stripped[:512]:
         return "an HTML page"
-    if stripped.startswith(b"<?xml") or stripped.startswith(b"<svg"):
-        return "an XML/SVG document"
+    if stripped.startswith(b"<svg") or (stripped.startswith(b"<?xml") and b"<svg" in stripped):
+        return "an SVG drawing"
+    if stripped.startswith(b"<?xml"):
+        return "an XML document"
     if stripped.startswith((b"{", b"[")):
         return "JSON or other text"
     try:
-        head.decode("utf-8")
+        # Not final: the sniffed bytes may end inside a character.
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
     except UnicodeDecodeError:
         return "binary data of an unknown kind"
     return "plain text"
+
+
+# ISO base media file brands (the ``ftyp`` box) of still images.
+_HEIF_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"})
+
+
+def _iso_media_kind(brand: bytes) -> str:
+    if brand in _HEIF_BRANDS:
+        return "a HEIC/HEIF image"
+    if brand in (b"avif", b"avis"):
+        return "an AVIF image"
+    if brand == b"qt  ":
+        return "a QuickTime video"
+    return "an MP4 (ISO media) file"
+
+
+def _zip_kind(head: bytes) -> str:
+    """Office and OpenDocument files are ZIP archives: the first member's name tells them apart
+    (a local file header: the name's length at offset 26, the name at offset 30)."""
+    name_length = int.from_bytes(head[26:28], "little")
+    first = head[30 : 30 + name_length]
+    if first == b"[Content_Types].xml" or first.startswith((b"word/", b"xl/", b"ppt/", b"_rels/")):
+        return "an Office Open XML document (Word, Excel or PowerPoint), a ZIP archive"
+    if first == b"mimetype" and b"application/vnd.oasis.opendocument" in head[30:200]:
+        return "an OpenDocument file (LibreOffice), a ZIP archive"
+    if first == b"mimetype" and b"application/epub+zip" in head[30:200]:
+        return "an EPUB book, a ZIP archive"
+    return "a ZIP archive"

@@ -26,7 +26,13 @@ from typing import TYPE_CHECKING
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from scriba.errors import CorruptDocument, EmptyDocument, EncryptedDocument, NoPages
+from scriba.errors import (
+    CorruptDocument,
+    DecompressionBomb,
+    EmptyDocument,
+    EncryptedDocument,
+    NoPages,
+)
 from scriba.text import Page, PageSource
 
 if TYPE_CHECKING:
@@ -132,6 +138,28 @@ def page_size(pdf: pdfium.PdfDocument, number: int) -> tuple[float, float]:
     finally:
         page.close()
     return float(width), float(height)
+
+
+def check_picture_sizes(pdf: pdfium.PdfDocument, number: int, max_pixels: int) -> None:
+    """Raises ``DecompressionBomb`` when a picture on page ``number`` (1-based; forms included)
+    has more than ``max_pixels`` pixels. Rendering the page decodes every pixel of it, whatever
+    the resolution of the rendering: a few KB of compressed zeros can hold billions. Only the
+    image dictionaries are read here, nothing is decoded."""
+    page = _load_page(pdf, number)
+    try:
+        for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=15):
+            try:
+                width, height = obj.get_px_size()
+            except pdfium.PdfiumError:
+                continue  # pdfium cannot size it, and will not draw it either
+            if width * height > max_pixels:
+                raise DecompressionBomb(
+                    f"page {number} has a picture of {width:,} x {height:,} px, over the limit of "
+                    f"{max_pixels:,} pixels (decompression bomb guard)",
+                    document=_name_of(pdf),
+                )
+    finally:
+        page.close()
 
 
 def _load_page(pdf: pdfium.PdfDocument, number: int) -> pdfium.PdfPage:

@@ -253,7 +253,8 @@ def _finish(run: DocumentRun, description: dict[str, Any], storage: Storage, out
     assert run.source is not None
     settings = load_settings()
     prefix = layout.output_prefix(settings, run.source)
-    run.output = out / layout.safe_key(run.key)
+    # The document's folder in the bucket: within file system limits, apart from other keys.
+    run.output = out / layout.results_folder(settings, run.source)
     export_results(storage, prefix, run.output)
     manifest_path = run.output / layout.MANIFEST
     if manifest_path.is_file():
@@ -265,17 +266,26 @@ def _finish(run: DocumentRun, description: dict[str, Any], storage: Storage, out
     run.seconds = time.monotonic() - run.started
 
 
+def printable(text: str) -> str:
+    """``text`` with control and invisible formatting characters as escapes (``\\n``, ``\\x1b``,
+    ``\\u202e``): a key or a message can neither break the line nor drive the terminal."""
+    return "".join(
+        char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+        for char in text
+    )
+
+
 def summary_line(run: DocumentRun) -> str:
-    """One line for people: status, document, where the results are, and why if it failed."""
+    """One line for people: status, document, where the results are, and why if it failed.
+    Keys and messages are shown ``printable``."""
     status = run.status.value if run.status else "unknown"
+    key = printable(run.key)
     if run.failure is not None:
         failure = run.failure
         record = run.output / layout.MANIFEST if run.output else None
-        return (
-            f"{status:<9} {run.key}  {failure.stage.value}: {failure.reason}: {failure.message}"
-            f"  ->  {record}"
-        )
-    return f"{status:<9} {run.key}  ->  {run.output}  ({run.seconds:.1f} s)"
+        why = printable(f"{failure.stage.value}: {failure.reason}: {failure.message}")
+        return f"{status:<9} {key}  {why}  ->  {printable(str(record))}"
+    return f"{status:<9} {key}  ->  {printable(str(run.output))}  ({run.seconds:.1f} s)"
 
 
 def stage_json(run: DocumentRun) -> str:

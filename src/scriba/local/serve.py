@@ -76,7 +76,7 @@ class ResultMirror(threading.Thread):
             described = self.cloud.sfn.describe_execution(executionArn=arn)
             source = Source.model_validate(json.loads(described["input"])["source"])
             prefix = layout.output_prefix(settings, source)
-            target = self.folder / layout.safe_key(source.key)
+            target = self.folder / layout.results_folder(settings, source)
             export_results(self.storage, prefix, target)
             self._done.add(arn)
             exported += 1

@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, TypeAdapter
 
@@ -30,19 +30,28 @@ from scriba.document import (
 )
 from scriba.engines import PageImage
 from scriba.errors import (
+    BadDocument,
+    CorruptDocument,
+    DecompressionBomb,
     DocumentTooLarge,
     EmptyDocument,
     OcrJobFailed,
     OcrJobTimedOut,
+    ScribaError,
     SourceNotFound,
     TooManyPages,
     UnsupportedLanguage,
 )
 from scriba.intake import SNIFF_BYTES, sniff
 from scriba.manifest import Artifact, ArtifactKind
-from scriba.stages import Context, reuse
+from scriba.stages import Context, names_the_document, reuse
 from scriba.stages.results import TextResult
 from scriba.text import DocumentText, Page
+
+if TYPE_CHECKING:
+    import pypdfium2 as pdfium
+
+    from scriba.config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +119,7 @@ class OcrBatchResult(Model):
     words: int
 
 
+@names_the_document
 def handle(request: ExtractRequest, ctx: Context | None = None) -> Model:
     """Runs one extract action."""
     ctx = ctx or Context.current()
@@ -204,6 +214,7 @@ def inspect(request: InspectRequest, ctx: Context) -> Document:
             )
         text_pages: list[Page] = []
         ocr_sizes: dict[int, tuple[float, float]] = {}
+        warnings: list[str] = []
         if kind is DocumentKind.PDF:
             with pdf.pdf_document(path, name) as document:
                 count = pdf.page_count(document)
@@ -211,18 +222,14 @@ def inspect(request: InspectRequest, ctx: Context) -> Document:
                     raise TooManyPages(
                         f"{count} pages is over the limit of {settings.max_pages}", document=name
                     )
-                needs_ocr: list[int] = []
-                for number in range(1, count + 1):
-                    page = pdf.text_layer_page(document, number)
-                    if page is not None and settings.text_layer_fast_path:
-                        text_pages.append(page)
-                    else:
-                        needs_ocr.append(number)
-                        ocr_sizes[number] = pdf.page_size(document, number)
+                needs_ocr = _read_pages(document, name, settings, text_pages, ocr_sizes, warnings)
         else:
             from scriba.images import load_image  # noqa: PLC0415
 
-            load_image(path, name, settings).close()  # validates size, pixels, integrity
+            with load_image(path, name, settings) as image:  # validates size, pixels, integrity
+                frames = int(image.info.get("frames", 1))
+            if frames > 1:
+                warnings.append(f"the image has {frames} pages (frames); only the first is read")
             count, needs_ocr = 1, [1]
 
     language = _detect(ctx, "\n".join(page.text for page in text_pages))
@@ -264,7 +271,55 @@ def inspect(request: InspectRequest, ctx: Context) -> Document:
         language=language,
         languages=languages,
         ocr=plan,
+        warnings=warnings,
     )
+
+
+def _read_pages(
+    document: pdfium.PdfDocument,
+    name: str,
+    settings: Settings,
+    text_pages: list[Page],
+    ocr_sizes: dict[int, tuple[float, float]],
+    warnings: list[str],
+) -> list[int]:
+    """Reads the text layer of every page into ``text_pages``; returns the pages that need OCR
+    (their sizes into ``ocr_sizes``).
+
+    A page pdfium cannot load, or holding a picture over ``max_image_pixels``, cannot be read
+    nor rendered: it is skipped, with a warning, and the rest of the document is processed.
+    When no page at all can be read, the document fails with the first page's error.
+    """
+    from scriba import pdf  # noqa: PLC0415
+
+    count = pdf.page_count(document)
+    needs_ocr: list[int] = []
+    skipped: list[BadDocument] = []
+    for number in range(1, count + 1):
+        try:
+            page = pdf.text_layer_page(document, number)
+            if page is not None and settings.text_layer_fast_path:
+                text_pages.append(page)
+                continue
+            pdf.check_picture_sizes(document, number, settings.max_image_pixels)
+            ocr_sizes[number] = pdf.page_size(document, number)
+        except (CorruptDocument, DecompressionBomb) as error:
+            skipped.append(error)
+            warnings.append(f"{_without_name(error, name)}; the page is skipped")
+            continue
+        needs_ocr.append(number)
+    if skipped and len(skipped) == count:
+        first = skipped[0]
+        if count == 1:
+            raise first
+        raise type(first)(
+            f"none of the {count} pages can be read; {_without_name(first, name)}", document=name
+        ) from first
+    return needs_ocr
+
+
+def _without_name(error: ScribaError, name: str) -> str:
+    return str(error).removeprefix(f"{name}: ")
 
 
 def _detect(ctx: Context, text: str) -> str | None:

@@ -18,7 +18,7 @@ from pydantic import Field
 from scriba import layout
 from scriba.aws import client, service_errors
 from scriba.document import Model, Options, PipelineInput, S3Location, Source
-from scriba.errors import SourceNotFound
+from scriba.errors import PermanentError, SourceNotFound
 from scriba.storage import Storage
 
 logger = logging.getLogger(__name__)
@@ -75,27 +75,54 @@ def _already_exists(error: BaseException) -> bool:
     )
 
 
-def resolve_key(storage: Storage, bucket: str, key: str) -> str:
+def resolve_key(
+    storage: Storage,
+    bucket: str,
+    key: str,
+    version_id: str | None = None,
+    etag: str | None = None,
+) -> str:
     """The real key of an object named in an event.
 
     S3 event notifications URL-encode keys ("red flower.jpg" arrives as "red+flower.jpg"). The key
-    as given is tried first, because "a+b.pdf" may be a real name; then its decoded form.
+    as given is tried first, because "a+b.pdf" may be a real name; then its decoded form. When
+    both name objects ("a+b.pdf" and "a b.pdf" both exist), the event's version id, or else its
+    ETag, tells which of them the event is about.
     """
     candidates = [key]
     decoded = unquote_plus(key)
     if decoded != key:
         candidates.append(decoded)
-    for candidate in candidates:
-        if storage.exists(S3Location(bucket=bucket, key=candidate)):
-            return candidate
-    raise SourceNotFound(f"no object s3://{bucket}/{key} (nor its URL-decoded form)", document=key)
+    found = [c for c in candidates if storage.exists(S3Location(bucket=bucket, key=c))]
+    if not found:
+        raise SourceNotFound(
+            f"no object s3://{bucket}/{key} (nor its URL-decoded form)", document=key
+        )
+    if len(found) > 1 and (version_id or etag):
+        for candidate in found:
+            if _is_the_object(storage, S3Location(bucket=bucket, key=candidate), version_id, etag):
+                return candidate
+    return found[0]
+
+
+def _is_the_object(
+    storage: Storage, location: S3Location, version_id: str | None, etag: str | None
+) -> bool:
+    """Whether the object at ``location`` has this version id (or, without one, this ETag)."""
+    try:
+        if version_id:
+            storage.head(location.model_copy(update={"version_id": version_id}))
+            return True
+        return storage.head(location).etag == (etag or "").strip('"')
+    except PermanentError:  # no such version of this key (S3 answers 404 or 400)
+        return False
 
 
 def source_from_s3_event(event: S3EventNotificationEventBridgeModel, storage: Storage) -> Source:
     """The source named by an EventBridge ``Object Created`` event."""
     bucket = event.detail.bucket.name
     obj = event.detail.object
-    key = resolve_key(storage, bucket, obj.key)
+    key = resolve_key(storage, bucket, obj.key, obj.version_id, obj.etag)
     size = int(obj.size) if obj.size is not None else None
     return Source(bucket=bucket, key=key, version_id=obj.version_id, etag=obj.etag, size=size)
 
