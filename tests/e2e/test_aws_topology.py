@@ -617,3 +617,90 @@ def test_throttled_services_are_retried_by_the_state_machine(
     topology.drain()
     [event] = [e for e in topology.events if e["detail"]["name"] == key]
     assert event["detail-type"] == "Document Processed"
+
+
+# -- fault injection ------------------------------------------------------------------------
+
+# Each service's own throttling error, as its API reference names it.
+THROTTLES = {
+    "DetectDocumentText": "ProvisionedThroughputExceededException",
+    "DetectLabels": "ProvisionedThroughputExceededException",
+    "Converse": "ThrottlingException",
+    "DetectDominantLanguage": "TooManyRequestsException",
+    "TranslateText": "TooManyRequestsException",
+    "SynthesizeSpeech": "ThrottlingException",
+}
+
+
+def failed_lambda_errors(topology: Topology, arn: str) -> list[dict[str, Any]]:
+    history = topology.cloud.sfn.get_execution_history(executionArn=arn, maxResults=1000)
+    return [
+        event["lambdaFunctionFailedEventDetails"]
+        for event in history["events"]
+        if event["type"] == "LambdaFunctionFailed"
+    ]
+
+
+def test_every_aws_service_throttled_once_still_succeeds(
+    topology: Topology,
+    corpus: Path,
+    tmp_path: Path,
+) -> None:
+    services = topology.services
+    services.clear()
+    for operation, code in THROTTLES.items():
+        services.fail_next(operation, 1, code)
+    scan = scanned_pdf(fixture_pages("textract-detect-document-text.json"), tmp_path / "s.pdf")
+    items = [
+        upload(topology, "faults/invoice.pdf", scan.read_bytes()),
+        upload(topology, "faults/photo.jpg", photo_jpeg(corpus, tmp_path / "p.jpg").read_bytes()),
+    ]
+    ended = wait_for_executions(topology, items)
+    assert {key: value["status"] for key, value in ended.items()} == {
+        "faults/invoice.pdf": "SUCCEEDED",
+        "faults/photo.jpg": "SUCCEEDED",
+    }
+    for operation, code in THROTTLES.items():
+        errors = [call.error for call in services.requests(operation)]
+        assert errors.count(code) == 1, (operation, errors)
+        assert any(error is None for error in errors), f"{operation} never succeeded"
+    failures = [f for item in items for f in failed_lambda_errors(topology, item.arn)]
+    assert len(failures) == len(THROTTLES)
+    assert {failure["error"] for failure in failures} == {"Throttled"}
+    for key in ("faults/invoice.pdf", "faults/photo.jpg"):
+        manifest = manifest_of(topology, key)
+        assert manifest.status is Status.SUCCEEDED
+        assert all(artifact.status is Status.SUCCEEDED for artifact in manifest.artifacts)
+
+
+def test_a_permanent_failure_in_one_language_delivers_the_others(
+    topology: Topology,
+    corpus: Path,
+) -> None:
+    services = topology.services
+    services.clear()
+    # A permanent error: not retried, caught, recorded for that language only.
+    services.fail_next("SynthesizeSpeech", 1, "TextLengthExceededException", "Text too long")
+    key = "faults/partial.pdf"
+    # Bytes no earlier test uploaded: identical content would reuse earlier results instead.
+    item = upload(topology, key, (corpus / "google-doc-document.pdf").read_bytes())
+    assert wait_for_executions(topology, [item])[key]["status"] == "SUCCEEDED"
+    manifest = manifest_of(topology, key)
+    assert manifest.reused_from is None
+    assert manifest.status is Status.PARTIAL
+    audio = {a.language: a for a in manifest.artifacts if a.kind is ArtifactKind.AUDIO}
+    failed = [language for language, a in audio.items() if a.status is Status.FAILED]
+    delivered = [language for language, a in audio.items() if a.status is Status.SUCCEEDED]
+    assert len(failed) == 1 and sorted(map(str, failed + delivered)) == sorted(LANGUAGES)
+    failure = audio[failed[0]].failure
+    assert failure is not None and failure.stage.value == "speak"
+    assert failure.reason == "engine_failed"
+    assert "longer than Polly accepts" in failure.message and key in failure.message
+    listing = output_listing(topology, key)
+    assert any(path.endswith(f"audio/{delivered[0]}.mp3") for path in listing)
+    assert not any(path.endswith(f"audio/{failed[0]}.mp3") for path in listing)
+    for language in LANGUAGES:  # both translations were made before narration
+        translation = manifest.artifact(ArtifactKind.TRANSLATION, language)
+        assert translation is not None and translation.status is Status.SUCCEEDED
+    # Permanent errors are not retried: one Polly failure, one failed task.
+    assert len(failed_lambda_errors(topology, item.arn)) == 1

@@ -6,19 +6,18 @@ path, through the state machine run by moto's interpreter, and out to a folder.
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from mutagen.mp3 import MP3
 
 from scriba.local.cloud import LocalCloud
 from scriba.local.run import DocumentRun, run_documents
 from scriba.manifest import ArtifactKind, Manifest, Status
 from scriba.sentences import split_sentences
+from scriba.stages.speak import mp3_duration
 from scriba.summary import Summary
 from scriba.tags import Tags
 from scriba.text import DocumentText
@@ -158,11 +157,11 @@ def test_narrations_decode_and_last_as_long_as_the_text(runs: dict[str, Document
     durations = {}
     for name in ("crazyones-pdfa.pdf", "pdflatex-4-pages.pdf"):
         for language in ("es", "fr"):
-            audio = load(runs[name], f"audio/{language}.mp3")
+            mp3 = load(runs[name], f"audio/{language}.mp3")
             translation = Translation.model_validate_json(
                 load(runs[name], f"translations/{language}.json")
             )
-            seconds = MP3(io.BytesIO(audio)).info.length
+            seconds = mp3_duration(mp3)
             words = len(translation.text.split())
             # People speak 2 to 4 words a second; synthetic voices stay in that band.
             assert words / 5 < seconds < words / 1.2, (name, language, seconds, words)
@@ -192,6 +191,7 @@ def test_a_picture_without_text_is_described_by_its_labels(runs: dict[str, Docum
     tags = Tags.model_validate_json(load(run, "tags.json"))
     summary = Summary.model_validate_json(load(run, "summary.json"))
     assert summary.method.value == "labels"
+    assert any(label.name == "Airplane Wing" for label in tags.labels)
     assert "airplane wing" in summary.text  # the photo seen from a small plane's window
     spanish = Translation.model_validate_json(load(run, "translations/es.json"))
     assert spanish.text and spanish.text != summary.text

@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -58,7 +59,7 @@ def interrupt(process: subprocess.Popen[bytes], log: Path) -> None:
     assert "Traceback" not in log.read_text(), log.read_text()
 
 
-def s3_client(port: int):  # type: ignore[no-untyped-def]
+def s3_client(port: int) -> Any:
     return boto3.client(
         "s3",
         endpoint_url=f"http://127.0.0.1:{port}",
@@ -133,9 +134,10 @@ def test_an_s3_client_drops_documents_and_reads_results(
     assert failed.failure.reason == "encrypted_document"
     # The mirror folder and its results pages follow.
     mirror = tmp_path / "mirror"
-    wait_for(lambda: (mirror / "inbox/locked.pdf/manifest.json").is_file(), 30, "the mirror", log)
+    for name in ("locked.pdf", "the crazy ones.pdf"):
+        wait_for((mirror / "inbox" / name / "manifest.json").is_file, 30, "the mirror", log)
     assert (mirror / "inbox/the crazy ones.pdf/audio/es.mp3").stat().st_size > 1000
-    wait_for(lambda: (mirror / "index.html").is_file(), 30, "the results pages", log)
+    wait_for((mirror / "index.html").is_file, 30, "the results pages", log)
     interrupt(process, log)
     assert (tmp_path / "state/scriba-input/inbox/the crazy ones.pdf").is_file()
 

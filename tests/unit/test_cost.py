@@ -21,18 +21,19 @@ from scriba.manifest import Stage
 T0 = datetime(2026, 11, 25, tzinfo=UTC)
 
 
+def usd(service: str, item: str) -> float:
+    price = PriceTable.bundled().price("us-east-1", service, item)
+    assert price is not None, (service, item)
+    return price.usd
+
+
 def test_the_bundled_table_is_dated_and_prices_what_the_brief_quotes() -> None:
-    table = PriceTable.bundled()
-    assert table.version == "2026-11-01"
-    assert table.price("us-east-1", "textract", "DetectDocumentText page").usd == 0.0015  # type: ignore[union-attr]
-    assert table.price("us-east-1", "translate", "TranslateText character").usd == pytest.approx(
-        15 / 1e6
-    )  # type: ignore[union-attr]
-    assert table.price("us-east-1", "polly", "neural character").usd == pytest.approx(16 / 1e6)  # type: ignore[union-attr]
-    assert table.price("us-east-1", "polly", "standard character").usd == pytest.approx(4 / 1e6)  # type: ignore[union-attr]
-    assert table.price(
-        "us-east-1", "stepfunctions", "Standard state transition"
-    ).usd == pytest.approx(0.025 / 1000)  # type: ignore[union-attr]
+    assert PriceTable.bundled().version == "2026-11-01"
+    assert usd("textract", "DetectDocumentText page") == pytest.approx(1.50 / 1000)
+    assert usd("translate", "TranslateText character") == pytest.approx(15 / 1e6)
+    assert usd("polly", "neural character") == pytest.approx(16 / 1e6)
+    assert usd("polly", "standard character") == pytest.approx(4 / 1e6)
+    assert usd("stepfunctions", "Standard state transition") == pytest.approx(0.025 / 1000)
 
 
 def test_ledger_multiplies_units_by_prices_and_sums() -> None:

@@ -7,7 +7,9 @@ from scriba.tags import Label, TaggedImage, Tags
 
 def tags(labels: list[Label], people: bool = False, images: int = 1) -> Tags:
     pictures = [
-        TaggedImage(index=i + 1, path=f"images/{i + 1:03d}.jpg", width=100, height=100, labels=labels)
+        TaggedImage(
+            index=i + 1, path=f"images/{i + 1:03d}.jpg", width=100, height=100, labels=labels
+        )
         for i in range(images)
     ]
     return Tags(document_id="d", engine="test", images=pictures, labels=labels, people=people)

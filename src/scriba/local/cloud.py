@@ -86,6 +86,7 @@ class LocalCloud:
         self._server: Any = None
         self._pool: Executor | None = None
         self._saved_environ: dict[str, str | None] = {}
+        self._saved_config: tuple[bool, bool] | None = None
         self.invocations = 0
         self._lock = threading.Lock()
         self.trigger = trigger
@@ -109,6 +110,12 @@ class LocalCloud:
         from moto.core.config import default_user_config  # noqa: PLC0415
         from moto.server import ThreadedMotoServer  # noqa: PLC0415
 
+        # moto's configuration is process-wide: put it back on stop (other code in this process,
+        # e.g. a test using mock_aws, expects moto's defaults).
+        self._saved_config = (
+            default_user_config["stepfunctions"].get("execute_state_machine", False),
+            default_user_config["lambda"].get("use_docker", True),
+        )
         default_user_config["stepfunctions"]["execute_state_machine"] = True
         default_user_config["lambda"]["use_docker"] = False
         self._server = ThreadedMotoServer(
@@ -161,6 +168,13 @@ class LocalCloud:
             finally:
                 self._server.stop()
                 self._server = None
+        if self._saved_config is not None:
+            from moto.core.config import default_user_config  # noqa: PLC0415
+
+            executes, docker = self._saved_config
+            default_user_config["stepfunctions"]["execute_state_machine"] = executes
+            default_user_config["lambda"]["use_docker"] = docker
+            self._saved_config = None
         for key, value in self._saved_environ.items():
             if value is None:
                 os.environ.pop(key, None)

@@ -14,7 +14,7 @@ from scriba.errors import EngineFailed
 from scriba.manifest import Artifact, ArtifactKind
 from scriba.narration import Narration
 from scriba.sentences import split_sentences
-from scriba.stages import Context
+from scriba.stages import Context, names_the_document
 from scriba.stages.results import NarrationResult, TranslationResult
 from scriba.translation import Translation
 
@@ -35,6 +35,7 @@ def mp3_duration(data: bytes) -> float:
     return float(info.length)
 
 
+@names_the_document
 def speak(request: SpeakRequest, ctx: Context | None = None) -> NarrationResult:
     ctx = ctx or Context.current(request.document.name)
     document, language = request.document, request.language

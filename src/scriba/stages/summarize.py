@@ -14,7 +14,7 @@ from scriba import layout
 from scriba.document import Document, Model
 from scriba.manifest import Artifact, ArtifactKind
 from scriba.sentences import split_sentences
-from scriba.stages import Context
+from scriba.stages import Context, names_the_document
 from scriba.stages.results import StageFailure, SummaryResult, TagResult, TextResult
 from scriba.summary import Summary, SummaryDraft, SummaryMethod, TokenUsage
 from scriba.tags import Tags
@@ -50,6 +50,7 @@ def describe_labels(tags: Tags, max_labels: int = 3) -> SummaryDraft:
     )
 
 
+@names_the_document
 def summarize(request: SummarizeRequest, ctx: Context | None = None) -> SummaryResult:
     ctx = ctx or Context.current(request.document.name)
     document = request.document

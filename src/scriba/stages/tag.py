@@ -13,7 +13,7 @@ from PIL import Image
 from scriba import layout
 from scriba.document import Document, DocumentKind, Model
 from scriba.manifest import Artifact, ArtifactKind
-from scriba.stages import Context
+from scriba.stages import Context, names_the_document
 from scriba.stages.extract import local_copy
 from scriba.stages.results import TagResult
 from scriba.tags import TaggedImage, Tags
@@ -73,6 +73,7 @@ class _Tagger:
         )
 
 
+@names_the_document
 def tag(request: TagRequest, ctx: Context | None = None) -> TagResult:
     ctx = ctx or Context.current(request.document.name)
     document, settings = request.document, ctx.settings

@@ -9,7 +9,7 @@ from scriba.chunking import chunk_by_bytes
 from scriba.document import Document, Model
 from scriba.errors import UnsupportedLanguage
 from scriba.manifest import Artifact, ArtifactKind
-from scriba.stages import Context
+from scriba.stages import Context, names_the_document
 from scriba.stages.results import SummaryResult, TranslationResult
 from scriba.summary import Summary
 from scriba.translation import Translation
@@ -23,6 +23,7 @@ class TranslateRequest(Model):
     language: str
 
 
+@names_the_document
 def translate(request: TranslateRequest, ctx: Context | None = None) -> TranslationResult:
     ctx = ctx or Context.current(request.document.name)
     document, target = request.document, request.language
