@@ -9,13 +9,13 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from scriba.observability import logger, metrics, tracer
+from scriba.observability import logger, metrics, tracer, with_metrics
 from scriba.stages import finalize
 
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics
+@with_metrics
 @event_parser(model=finalize.FinalizeAction)
 def handler(event: finalize.FinalizeAction, context: LambdaContext) -> dict[str, Any]:
     outcome = finalize.handle(event)

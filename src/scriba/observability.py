@@ -8,6 +8,9 @@ structured JSON configuration is copied onto them. Nothing logs document content
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
@@ -17,5 +20,22 @@ tracer = Tracer()
 # CloudWatch embedded metric format: metrics travel in the logs, no PutMetricData call.
 metrics = Metrics(namespace="scriba")
 
+R = TypeVar("R")
+
 logging.getLogger("scriba")
 copy_config_to_registered_loggers(source_logger=logger, include={"scriba"})
+
+
+def with_metrics(handler: Callable[[Any, Any], R]) -> Callable[[Any, Any], R]:
+    """Powertools' ``log_metrics``, plus a reset: with metrics disabled (local runs) Powertools
+    keeps every value in memory and prints them all once a metric holds 100."""
+    flushing: Callable[[Any, Any], R] = metrics.log_metrics(handler)
+
+    @wraps(handler)
+    def wrapper(event: Any, context: Any) -> R:
+        try:
+            return flushing(event, context)
+        finally:
+            metrics.clear_metrics()
+
+    return wrapper

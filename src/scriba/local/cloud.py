@@ -207,7 +207,7 @@ class LocalCloud:
                 "SCRIBA_ENGINES": "local",
                 "POWERTOOLS_TRACE_DISABLED": "true",
                 "POWERTOOLS_METRICS_DISABLED": "true",
-                "POWERTOOLS_LOG_LEVEL": os.environ.get("SCRIBA_LOG_LEVEL", "WARNING"),
+                "POWERTOOLS_LOG_LEVEL": os.environ.get("SCRIBA_LOG_LEVEL", "ERROR"),
                 "OMP_THREAD_LIMIT": "1",
                 "OMP_NUM_THREADS": "1",
                 "TOKENIZERS_PARALLELISM": "false",
