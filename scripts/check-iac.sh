@@ -87,6 +87,13 @@ install_tool cfn-lint "cfn-lint==$CFN_LINT_VERSION"
 install_tool checkov "checkov==$CHECKOV_VERSION"
 SAM="$TOOLS/sam/bin/sam"
 
+# A Python 3.12 with boto3, like the Lambda runtime, for bench/cold_start.py's "as deployed" row.
+if [ ! -x "$TOOLS/lambda-py312/bin/python" ]; then
+  step "creating ${TOOLS#"$ROOT"/}/lambda-py312 (the runtime's Python and SDK, for benchmarks)"
+  "$PYTHON312" -m venv "$TOOLS/lambda-py312"
+  quiet "$TOOLS/lambda-py312/bin/python" -m pip install "boto3==1.44.8"
+fi
+
 step "sam validate --lint"
 "$SAM" validate --lint --template-file template.yaml
 

@@ -1,0 +1,63 @@
+"""Helpers for benchmarks that drive the local stack (``scriba.local.cloud.LocalCloud``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from scriba.local.cloud import LocalCloud
+
+
+def distinct_copy(data: bytes, tag: str) -> bytes:
+    """The PDF with a comment after its end: the same pages, other bytes. Inspect reuses the
+    results of content it has seen succeed (by SHA-256), so a repeated run needs new bytes."""
+    return data + f"\n% scriba benchmark copy {tag}\n".encode("ascii")
+
+
+def function_id(cloud: LocalCloud, folder: str) -> str:
+    """The template's logical id of the function whose code is ``functions/<folder>/``."""
+    for logical_id, spec in cloud.stack.functions.items():
+        if Path(spec.code_uri).name == folder:
+            return logical_id
+    raise KeyError(f"no function with CodeUri functions/{folder}/ in template.yaml")
+
+
+def invoke(cloud: LocalCloud, function: str, payload: dict[str, Any]) -> Any:
+    """Calls a function through the local stack's worker pool, as the state machine does."""
+    output, error = cloud.invoke(function, json.dumps(payload).encode("utf-8"))
+    response = json.loads(output or b"null")
+    if error:
+        raise RuntimeError(f"{function} failed: {response.get('errorType')}: {response}")
+    return response
+
+
+def _states(states: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for name, state in states.items():
+        yield name, state
+        for branch in state.get("Branches", []):
+            yield from _states(branch["States"])
+        processor = state.get("ItemProcessor") or state.get("Iterator")
+        if processor:
+            yield from _states(processor["States"])
+
+
+def state_definition(cloud: LocalCloud, name: str) -> dict[str, Any]:
+    """A state of the deployed definition, wherever it is nested."""
+    definition = json.loads(cloud.stack.state_machine.definition)
+    for found, state in _states(definition["States"]):
+        if found == name:
+            return state
+    raise KeyError(f"no state {name!r} in the state machine")
+
+
+def execution_history(cloud: LocalCloud, execution_arn: str) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    token: dict[str, str] = {}
+    while True:
+        page = cloud.sfn.get_execution_history(executionArn=execution_arn, maxResults=1000, **token)
+        events += page["events"]
+        if "nextToken" not in page:
+            return events
+        token = {"nextToken": page["nextToken"]}
