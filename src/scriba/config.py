@@ -51,6 +51,12 @@ class Settings(BaseSettings):
         default="en", description="Assumed source language when detection is unsure; empty: fail"
     )
     summary_sentences: int = Field(default=5, ge=1, le=50)
+    min_text_confidence: float = Field(
+        default=60.0,
+        ge=0,
+        le=100,
+        description="OCR lines read with less confidence stay in text.json but are not summarized",
+    )
     min_label_confidence: float = Field(default=70.0, ge=0, le=100)
     max_labels: int = Field(default=10, ge=1, le=1000)
     max_images: int = Field(default=20, ge=0, le=1000, description="Pictures tagged per document")

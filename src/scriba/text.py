@@ -78,6 +78,11 @@ class Page(Model):
     def word_count(self) -> int:
         return sum(len(line.words) for line in self.lines)
 
+    def readable_text(self, min_confidence: float) -> str:
+        """The lines read with at least ``min_confidence``: what OCR made of texture, wiring or
+        a face in a photo comes out as low-confidence fragments that are not text."""
+        return "\n".join(line.text for line in self.lines if line.confidence >= min_confidence)
+
 
 class DocumentText(Model):
     schema_version: Literal["1"] = SCHEMA_VERSION
@@ -93,3 +98,7 @@ class DocumentText(Model):
     @property
     def word_count(self) -> int:
         return sum(page.word_count for page in self.pages)
+
+    def readable_text(self, min_confidence: float) -> str:
+        """``plain_text`` without the lines read with less than ``min_confidence``."""
+        return "\f".join(page.readable_text(min_confidence) for page in self.pages)

@@ -489,7 +489,8 @@ def test_uploads_become_results_events_and_one_execution_each(
     assert set(output_listing(topology, key)) == expected_layout([image.path])
     summary = Summary.model_validate_json(read(topology, key, layout.SUMMARY))
     assert (summary.method, summary.language, summary.usage) == (SummaryMethod.LABELS, "en", None)
-    assert summary.text.startswith("The document has no text; its picture shows")
+    assert summary.sentences[0] == "No readable text was found in the document."
+    assert summary.sentences[1].startswith("In the picture: ")
     assert_results_in_every_language(topology, key, manifests[key], summary)
 
     # -- the password-protected PDF: a failure record and nothing else ------------------------

@@ -535,6 +535,7 @@ DEPLOYED_SETTINGS = {
     "voices",
     "bedrock_model_id",
     "summary_sentences",
+    "min_text_confidence",
     "min_label_confidence",
     "max_labels",
     "max_images",
@@ -592,11 +593,13 @@ def test_the_settings_parse_the_template_defaults(template: dict[str, Any]) -> N
         max_document_bytes=parameters["MaxDocumentBytes"]["Default"],
         max_pages=parameters["MaxPages"]["Default"],
         summary_sentences=parameters["SummarySentences"]["Default"],
+        min_text_confidence=parameters["MinTextConfidence"]["Default"],
         sweep_grace_minutes=parameters["SweepGraceMinutes"]["Default"],
         sweep_max_attempts=parameters["RedriveMaxAttempts"]["Default"],
         languages=parameters["TargetLanguages"]["Default"],
     )
     assert settings.languages == ["es", "fr"]
+    assert settings.min_text_confidence == Settings().min_text_confidence
 
 
 # -- packaging -----------------------------------------------------------------------------------

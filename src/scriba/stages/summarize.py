@@ -1,12 +1,16 @@
 """Summarize: a short summary of the document's text, in the document's language.
 
-A document without text (a photo, a blank scan) is described by its picture labels instead, so that
-translation and narration still have something true to say.
+Only what was read with confidence is summarized: OCR of a photo turns circuit boards, fabric or
+foliage into fragments (``S2fSdiscOvETY fea 2S``) that stay in ``text.json`` with their low
+confidence but are not text worth translating or narrating. A document without readable text (a
+photo, a blank scan) is described by its picture labels instead, so that translation and
+narration still have something true to say.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 
 from pydantic import JsonValue
 
@@ -18,9 +22,28 @@ from scriba.stages import Context, names_the_document
 from scriba.stages.results import StageFailure, SummaryResult, TagResult, TextResult
 from scriba.summary import Summary, SummaryDraft, SummaryMethod, TokenUsage
 from scriba.tags import Tags
-from scriba.text import DocumentText
+from scriba.text import DocumentText, PageSource
 
 logger = logging.getLogger(__name__)
+
+
+# A document with pictures needs this many real words (three letters or more) to count as text:
+# fewer is a sign on a photo, or noise, and the pictures say more.
+MIN_READABLE_WORDS = 3
+_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+def readable_sentences(text: DocumentText, min_confidence: float) -> list[str]:
+    """The sentences of the lines read with at least ``min_confidence`` (text layers: all)."""
+    return split_sentences(text.readable_text(min_confidence), text.language)
+
+
+def is_readable(text: DocumentText, sentences: list[str]) -> bool:
+    """Whether the sentences are text rather than OCR noise; a text layer always is."""
+    if any(page.source is PageSource.TEXT_LAYER and page.lines for page in text.pages):
+        return bool(sentences)
+    words = sum(len(_WORD.findall(sentence)) for sentence in sentences)
+    return words >= MIN_READABLE_WORDS
 
 
 class SummarizeRequest(Model):
@@ -43,10 +66,15 @@ def describe_labels(tags: Tags, max_labels: int = 3) -> SummaryDraft:
     if not names:
         return SummaryDraft(text="", method=SummaryMethod.NONE, engine="none")
     listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-    shows = "its picture shows" if len(tags.images) == 1 else "its pictures show"
-    sentence = f"The document has no text; {shows} {listed}."
+    # Worded for rule-based translation too: "its picture shows X" came out of Apertium as
+    # "su X de espectáculos del cuadro" (shows read as a noun); a list after a colon does not.
+    pictures = "In the picture" if len(tags.images) == 1 else "In the pictures"
+    sentences = ["No readable text was found in the document.", f"{pictures}: {listed}."]
     return SummaryDraft(
-        text=sentence, sentences=[sentence], method=SummaryMethod.LABELS, engine=tags.engine
+        text=" ".join(sentences),
+        sentences=sentences,
+        method=SummaryMethod.LABELS,
+        engine=tags.engine,
     )
 
 
@@ -56,17 +84,19 @@ def summarize(request: SummarizeRequest, ctx: Context | None = None) -> SummaryR
     document = request.document
     text = ctx.storage.read_model(document.output.child(layout.TEXT), DocumentText)
     language = text.language
-    sentences = split_sentences(text.plain_text, language)
+    sentences = readable_sentences(text, ctx.settings.min_text_confidence)
+    has_pictures = isinstance(request.tags, TagResult) and bool(request.tags.images)
     warnings: list[str] = []
-    if sentences:
+    if sentences and (not has_pictures or is_readable(text, sentences)):
         draft = ctx.engines.summarizer.summarize(
             sentences, language, ctx.settings.summary_sentences
         )
-    elif isinstance(request.tags, TagResult) and request.tags.images:
+    elif has_pictures:
         tags = ctx.storage.read_model(document.output.child(layout.TAGS), Tags)
         draft = describe_labels(tags)
         language = "en"
-        warnings.append("no text: the summary describes the pictures")
+        sentences = []
+        warnings.append("no readable text: the summary describes the pictures")
     else:
         draft = SummaryDraft(text="", method=SummaryMethod.NONE, engine="none")
         warnings.append("no text and no pictures: nothing to summarize")

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from scriba.stages.summarize import describe_labels, is_readable, readable_sentences
+from scriba.summary import SummaryMethod
+from scriba.tags import Label, TaggedImage, Tags
+from scriba.text import Box, DocumentText, Line, Page, PageSource, Word
+
+
+def tags(labels: list[Label], people: bool = False, images: int = 1) -> Tags:
+    pictures = [
+        TaggedImage(
+            index=i + 1, path=f"images/{i + 1:03d}.jpg", width=100, height=100, labels=labels
+        )
+        for i in range(images)
+    ]
+    return Tags(document_id="d", engine="test", images=pictures, labels=labels, people=people)
+
+
+def test_names_the_most_specific_labels_not_their_parents() -> None:
+    labels = [
+        Label(name="Vehicle", confidence=93, categories=[]),
+        Label(name="Aircraft", confidence=92, categories=["Vehicle"]),
+        Label(name="Airplane Wing", confidence=91, categories=["Aircraft", "Vehicle"]),
+    ]
+    draft = describe_labels(tags(labels))
+    assert draft.method is SummaryMethod.LABELS
+    assert draft.sentences == [
+        "No readable text was found in the document.",
+        "In the picture: airplane wing.",
+    ]
+
+
+def test_people_are_mentioned_and_lists_read_naturally() -> None:
+    labels = [Label(name="Mammal", confidence=80), Label(name="Tripod", confidence=75)]
+    draft = describe_labels(tags(labels, people=True, images=2))
+    assert draft.text.endswith(" In the pictures: people, mammal and tripod.")
+
+
+def test_no_labels_no_summary() -> None:
+    assert describe_labels(tags([])).method is SummaryMethod.NONE
+
+
+# -- what is summarized: readable text, not OCR noise --------------------------------------
+
+BOX = Box(left=0.1, top=0.1, width=0.5, height=0.05)
+
+
+def line(text: str, confidence: float) -> Line:
+    words = [Word(text=word, box=BOX, confidence=confidence) for word in text.split()]
+    return Line(text=text, box=BOX, confidence=confidence, words=words)
+
+
+def page(lines: list[Line], source: PageSource = PageSource.OCR) -> Page:
+    return Page(number=1, width=720, height=477, unit="px", source=source, engine="t", lines=lines)
+
+
+# What Tesseract read on a photo of a circuit board (tests of the corpus: verify.jpeg).
+PHOTO_OF_A_BOARD = [
+    line("S2fSdiscOvETY", 0.0),
+    line("fea 2S [8 8", 21.5),
+    line("mee TH Ee", 29.8),
+    line("i ue", 60.6),
+    line("‘eno", 61.0),
+    line("pc", 66.7),
+]
+
+
+def test_low_confidence_lines_are_not_summarized() -> None:
+    text = DocumentText(
+        document_id="d",
+        language="en",
+        pages=[page([line("The pump is off.", 93.0), line("S2fSdiscOvETY fea", 12.0)])],
+    )
+    assert readable_sentences(text, 60.0) == ["The pump is off."]
+    assert "S2fSdiscOvETY" in text.plain_text  # text.json keeps everything
+
+
+def test_ocr_noise_on_a_photo_is_not_readable_text() -> None:
+    text = DocumentText(document_id="d", language="en", pages=[page(PHOTO_OF_A_BOARD)])
+    sentences = readable_sentences(text, 60.0)
+    assert sentences  # some fragments pass the confidence bar ...
+    assert not is_readable(text, sentences)  # ... but they are not words
+
+
+def test_a_sign_with_real_words_is_readable() -> None:
+    text = DocumentText(
+        document_id="d", language="en", pages=[page([line("Emergency exit only", 88.0)])]
+    )
+    assert is_readable(text, readable_sentences(text, 60.0))
+
+
+def test_a_short_text_layer_is_readable_text() -> None:
+    text = DocumentText(
+        document_id="d",
+        language="en",
+        pages=[page([line("Q3 2026", 100.0)], source=PageSource.TEXT_LAYER)],
+    )
+    assert is_readable(text, readable_sentences(text, 60.0))
