@@ -121,15 +121,16 @@ def _unsupported_or_corrupt(path: Path, name: str, max_pixels: int) -> Exception
     )
 
 
-def load_image(path: Path, name: str, settings: Settings) -> Image.Image:
-    """The image input at ``path`` (named ``name`` in errors), upright, as RGB or L.
+def load_image(path: Path, name: str, settings: Settings, page: int = 1) -> Image.Image:
+    """Page ``page`` of the image input at ``path`` (named ``name`` in errors), upright, as RGB
+    or L.
 
-    Only the first frame of a multi-page TIFF is read: a warning is logged and the image's
-    ``info["frames"]`` says how many there were. Limits are checked on the header, before any
-    pixel is decoded: more than ``settings.max_image_pixels`` pixels raises
-    ``DecompressionBomb``, a side above ``settings.max_image_side`` ``ImageTooLarge``, a side below
-    ``settings.min_image_side`` ``ImageTooSmall``. A truncated or unreadable file raises
-    ``CorruptDocument``, another image format ``UnsupportedDocumentType``, an empty file
+    A multi-page TIFF (a fax, a scanner's batch) is a document of pages: ``info["frames"]`` of
+    the returned image says how many there are, and ``page`` picks one. Limits are checked on
+    the header, before any pixel is decoded: more than ``settings.max_image_pixels`` pixels
+    raises ``DecompressionBomb``, a side above ``settings.max_image_side`` ``ImageTooLarge``, a
+    side below ``settings.min_image_side`` ``ImageTooSmall``. A truncated or unreadable file
+    raises ``CorruptDocument``, another image format ``UnsupportedDocumentType``, an empty file
     ``EmptyDocument``.
     """
     if path.stat().st_size == 0:
@@ -145,35 +146,45 @@ def load_image(path: Path, name: str, settings: Settings) -> Image.Image:
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         raise CorruptDocument(f"unreadable image: {error}", document=name) from error
     with opened:
-        return _first_frame(opened, name, settings)
+        return _page(opened, name, settings, page)
 
 
-def _first_frame(opened: Image.Image, name: str, settings: Settings) -> Image.Image:
-    width, height = opened.size
+def _check_sides(image: Image.Image, name: str, settings: Settings, where: str) -> None:
+    width, height = image.size
     if max(width, height) > settings.max_image_side:
         raise ImageTooLarge(
-            f"image of {width}x{height} px has a side over the limit of "
+            f"{where}image of {width}x{height} px has a side over the limit of "
             f"{settings.max_image_side} px",
             document=name,
         )
     if min(width, height) < settings.min_image_side:
         raise ImageTooSmall(
-            f"image of {width}x{height} px has a side under the minimum of "
+            f"{where}image of {width}x{height} px has a side under the minimum of "
             f"{settings.min_image_side} px",
             document=name,
         )
+
+
+def _page(opened: Image.Image, name: str, settings: Settings, page: int) -> Image.Image:
+    _check_sides(opened, name, settings, "")
+    frames = 1
     try:
         with _pixel_limit(settings.max_image_pixels, name):
             # Counting frames reads every frame header; Pillow checks each one's size.
             frames = getattr(opened, "n_frames", 1)
+            if not 1 <= page <= frames:
+                raise IndexError(f"{name}: no page {page} in an image of {frames} page(s)")
             if frames > 1:
-                opened.seek(0)
+                opened.seek(page - 1)
+        if page > 1:
+            _check_sides(opened, name, settings, f"page {page}: ")
         opened.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise _bomb(name, settings.max_image_pixels, error) from error
     except (OSError, SyntaxError, ValueError, EOFError) as error:
+        where = f"page {page}: " if frames > 1 else ""
         raise CorruptDocument(
-            f"image data is truncated or damaged: {error}", document=name
+            f"{where}image data is truncated or damaged: {error}", document=name
         ) from error
     dpi = opened.info.get("dpi")
     _turn_upright(opened, name)
@@ -185,12 +196,6 @@ def _first_frame(opened: Image.Image, name: str, settings: Settings) -> Image.Im
         image.info["dpi"] = dpi
     if frames > 1:
         image.info["frames"] = frames
-        logger.warning(
-            "%s: the %s image has %d frames (pages); only the first is read",
-            name,
-            opened.format,
-            frames,
-        )
     return image
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import logging
 import struct
 import zlib
 from pathlib import Path
@@ -117,17 +116,27 @@ def test_exif_orientation_turns_the_picture_upright(tmp_path: Path) -> None:
     assert _close_to(image.getpixel((50, 195)), BLUE, tolerance=30)
 
 
-def test_multipage_tiff_gives_its_first_page_and_says_so(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    first, second = Image.new("RGB", (100, 80), RED), Image.new("RGB", (100, 80), BLUE)
+def test_a_multipage_tiff_is_a_document_of_pages(tmp_path: Path) -> None:
+    first, second = Image.new("RGB", (100, 80), RED), Image.new("RGB", (60, 90), BLUE)
     path = tmp_path / "scan.tiff"
     first.save(path, "TIFF", save_all=True, append_images=[second])
-    with caplog.at_level(logging.WARNING, logger="scriba.images"):
-        image = load_image(path, "scan.tiff", Settings())
+    image = load_image(path, "scan.tiff", Settings())
     assert image.getpixel((50, 40)) == RED
     assert image.info["frames"] == 2
-    assert "scan.tiff" in caplog.text and "only the first" in caplog.text
+    page_two = load_image(path, "scan.tiff", Settings(), page=2)
+    assert (page_two.size, page_two.getpixel((30, 45))) == ((60, 90), BLUE)
+    with pytest.raises(IndexError, match="no page 3"):
+        load_image(path, "scan.tiff", Settings(), page=3)
+
+
+def test_a_later_tiff_page_is_held_to_the_limits(tmp_path: Path) -> None:
+    path = tmp_path / "scan.tiff"
+    Image.new("L", (100, 80)).save(
+        path, "TIFF", save_all=True, append_images=[Image.new("L", (20, 80))]
+    )
+    load_image(path, "scan.tiff", Settings())  # the first page is fine
+    with pytest.raises(ImageTooSmall, match=r"scan\.tiff: page 2: image of 20x80 px"):
+        load_image(path, "scan.tiff", Settings(), page=2)
 
 
 def test_a_side_under_the_minimum_is_too_small(tmp_path: Path) -> None:

@@ -227,10 +227,12 @@ def inspect(request: InspectRequest, ctx: Context) -> Document:
             from scriba.images import load_image  # noqa: PLC0415
 
             with load_image(path, name, settings) as image:  # validates size, pixels, integrity
-                frames = int(image.info.get("frames", 1))
-            if frames > 1:
-                warnings.append(f"the image has {frames} pages (frames); only the first is read")
-            count, needs_ocr = 1, [1]
+                count = int(image.info.get("frames", 1))  # a multi-page TIFF: its pages
+            if count > settings.max_pages:
+                raise TooManyPages(
+                    f"{count} pages is over the limit of {settings.max_pages}", document=name
+                )
+            needs_ocr = list(range(1, count + 1))
 
     language = _detect(ctx, "\n".join(page.text for page in text_pages))
     ctx.storage.write_model(work.child("text-layer.json"), PageSet(pages=text_pages))
@@ -340,7 +342,7 @@ def _ocr_key(document: Document, number: int) -> S3Location:
 def page_images(
     document: Document, path: Path, numbers: Sequence[int], ctx: Context
 ) -> Iterator[PageImage]:
-    """The pages as pixels: rendered from the PDF, or the image input itself."""
+    """The pages as pixels: rendered from the PDF, or the image input's (a TIFF may have many)."""
     if document.kind is DocumentKind.PDF:
         from scriba import pdf  # noqa: PLC0415
 
@@ -353,7 +355,9 @@ def page_images(
     else:
         from scriba.images import load_image  # noqa: PLC0415
 
-        yield PageImage(number=1, image=load_image(path, document.name, ctx.settings), dpi=0)
+        for number in numbers:
+            image = load_image(path, document.name, ctx.settings, page=number)
+            yield PageImage(number=number, image=image, dpi=0)
 
 
 def ocr_batch(request: OcrBatchRequest, ctx: Context) -> OcrBatchResult:
