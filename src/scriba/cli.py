@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from scriba.manifest import Status
+from scriba.manifest import Manifest, Status
 
 
 def _languages(value: str | None) -> list[str] | None:
@@ -118,8 +118,11 @@ def _stack_options(function: Any) -> Any:
     )(function)
 
 
-def _announce(key: str, status: str, folder: Path) -> None:
-    click.echo(f"{status.lower():<9} {key}  ->  {folder}")
+def _announce(key: str, manifest: Manifest | None, folder: Path) -> None:
+    """The line ``scriba run`` prints for a document, for one that ``serve``/``watch`` finished."""
+    from scriba.local.run import finished_line  # noqa: PLC0415
+
+    click.echo(finished_line(key, manifest, folder))
 
 
 @main.command()

@@ -138,6 +138,8 @@ def test_an_s3_client_drops_documents_and_reads_results(
         wait_for((mirror / "inbox" / name / "manifest.json").is_file, 30, "the mirror", log)
     assert (mirror / "inbox/the crazy ones.pdf/audio/es.mp3").stat().st_size > 1000
     wait_for((mirror / "index.html").is_file, 30, "the results pages", log)
+    # A failure is announced as scriba run prints it: document, stage, reason, record.
+    assert "failed    inbox/locked.pdf  inspect: encrypted_document: " in log.read_text()
     interrupt(process, log)
     assert (tmp_path / "state/scriba-input/inbox/the crazy ones.pdf").is_file()
 

@@ -26,7 +26,13 @@ from scriba.document import Source
 from scriba.errors import CorruptDocument, DecompressionBomb, UnsupportedDocumentType
 from scriba.images import embedded_images
 from scriba.intake import sniff
-from scriba.local.run import DocumentRun, export_results, printable, summary_line
+from scriba.local.run import (
+    DocumentRun,
+    export_results,
+    finished_line,
+    printable,
+    summary_line,
+)
 from scriba.manifest import Failure, Manifest, Stage, Status
 from scriba.pdf import check_picture_sizes, pdf_document
 from scriba.stages.extract import _read_pages
@@ -306,6 +312,19 @@ def test_a_failed_document_is_one_printable_line() -> None:
     assert "\n" not in line and "\x1b" not in line and line.isprintable()
     assert "evil\\n\\x1b[2Jname\\u202e.pdf" in line
     assert line.startswith("failed    ") and "inspect: corrupt_document: " in line
+
+
+def test_serve_and_watch_print_the_same_failure_line_as_run() -> None:
+    key = "inbox/evil\nname.pdf"
+    run = _failed_run(key, f"{key}: the file is password-protected")
+    assert run.manifest is not None
+    line = finished_line(key, run.manifest, Path("mirror/inbox/evil_name.pdf"))
+    assert line == (
+        "failed    inbox/evil\\nname.pdf  inspect: corrupt_document: "
+        "inbox/evil\\nname.pdf: the file is password-protected  ->  "
+        "mirror/inbox/evil_name.pdf/manifest.json"
+    )
+    assert finished_line("a.pdf", None, Path("m/a.pdf")).startswith("unknown   a.pdf  ->  ")
 
 
 def test_printable_keeps_letters_of_every_script() -> None:

@@ -282,13 +282,24 @@ def summary_line(run: DocumentRun) -> str:
     """One line for people: status, document, where the results are, and why if it failed.
     Keys and messages are shown ``printable``."""
     status = run.status.value if run.status else "unknown"
-    key = printable(run.key)
-    if run.failure is not None:
-        failure = run.failure
-        record = run.output / layout.MANIFEST if run.output else None
+    return _document_line(status, run.key, run.failure, run.output, f"  ({run.seconds:.1f} s)")
+
+
+def finished_line(key: str, manifest: Manifest | None, folder: Path) -> str:
+    """The same line for a document whose results were exported to ``folder`` (serve, watch)."""
+    if manifest is None:
+        return _document_line("unknown", key, None, folder, "  (no manifest)")
+    return _document_line(manifest.status.value, key, manifest.failure, folder, "")
+
+
+def _document_line(
+    status: str, key: str, failure: Failure | None, output: Path | None, tail: str
+) -> str:
+    if failure is not None:
+        record = output / layout.MANIFEST if output else None
         why = printable(f"{failure.stage.value}: {failure.reason}: {failure.message}")
-        return f"{status:<9} {key}  {why}  ->  {printable(str(record))}"
-    return f"{status:<9} {key}  ->  {printable(str(run.output))}  ({run.seconds:.1f} s)"
+        return f"{status:<9} {printable(key)}  {why}  ->  {printable(str(record))}"
+    return f"{status:<9} {printable(key)}  ->  {printable(str(output))}{tail}"
 
 
 def stage_json(run: DocumentRun) -> str:

@@ -22,6 +22,7 @@ from scriba.config import load_settings
 from scriba.document import S3Location, Source
 from scriba.local.cloud import LocalCloud
 from scriba.local.run import export_results
+from scriba.manifest import Manifest
 from scriba.storage import Storage
 
 logger = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ class ResultMirror(threading.Thread):
         self,
         cloud: LocalCloud,
         folder: Path,
-        on_document: Callable[[str, str, Path], None] | None = None,
+        on_document: Callable[[str, Manifest | None, Path], None] | None = None,
         interval: float = 1.0,
     ) -> None:
         super().__init__(name="scriba-mirror", daemon=True)
@@ -81,10 +82,19 @@ class ResultMirror(threading.Thread):
             self._done.add(arn)
             exported += 1
             if self.on_document is not None:
-                self.on_document(source.key, str(execution["status"]), target)
+                self.on_document(source.key, _manifest(target), target)
         if exported:
             _write_report(self.folder)
         return exported
+
+
+def _manifest(folder: Path) -> Manifest | None:
+    """The exported record of a document; ``None`` if the execution left none (aborted)."""
+    try:
+        return Manifest.model_validate_json((folder / layout.MANIFEST).read_bytes())
+    except (OSError, ValueError) as error:
+        logger.warning("no readable manifest in %s: %s", folder, error)
+        return None
 
 
 def _write_report(folder: Path) -> None:
