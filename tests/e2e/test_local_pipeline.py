@@ -31,6 +31,7 @@ DOCUMENTS = [
     "multicolumn.pdf",  # two columns
     "pdflatex-image.pdf",  # text and an embedded photo
     "cmyk-image.pdf",  # image only, no text layer: OCR, then the photo's labels
+    "grayscale-image.pdf",  # image only, and no label is confident enough: nothing to say
     "libreoffice-writer-password.pdf",  # must fail cleanly
 ]
 
@@ -195,6 +196,22 @@ def test_a_picture_without_text_is_described_by_its_labels(runs: dict[str, Docum
     assert "airplane wing" in summary.text  # the photo seen from a small plane's window
     spanish = Translation.model_validate_json(load(run, "translations/es.json"))
     assert spanish.text and spanish.text != summary.text
+
+
+def test_nothing_readable_and_nothing_recognised_is_said_plainly(
+    runs: dict[str, DocumentRun],
+) -> None:
+    run = runs["grayscale-image.pdf"]
+    assert run.status is Status.SUCCEEDED and run.manifest is not None
+    summary = Summary.model_validate_json(load(run, "summary.json"))
+    assert (summary.method.value, summary.text) == ("none", "")
+    assert "no readable text and no picture label: nothing to summarize" in run.manifest.warnings
+    # Nothing to translate or narrate: recorded as skipped, with why; no silent MP3s.
+    for language in ("es", "fr"):
+        audio = run.manifest.artifact(ArtifactKind.AUDIO, language)
+        assert audio is not None and audio.status is Status.SKIPPED and audio.path is None
+        assert audio.details["why"] == "no text to narrate"
+    assert not (run.output / "audio").exists()  # type: ignore[operator]
 
 
 def test_results_are_only_written_under_their_documents_folder(

@@ -96,7 +96,10 @@ def summarize(request: SummarizeRequest, ctx: Context | None = None) -> SummaryR
         draft = describe_labels(tags)
         language = "en"
         sentences = []
-        warnings.append("no readable text: the summary describes the pictures")
+        if draft.text:
+            warnings.append("no readable text: the summary describes the pictures")
+        else:
+            warnings.append("no readable text and no picture label: nothing to summarize")
     else:
         draft = SummaryDraft(text="", method=SummaryMethod.NONE, engine="none")
         warnings.append("no text and no pictures: nothing to summarize")
