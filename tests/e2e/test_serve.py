@@ -141,7 +141,8 @@ def test_an_s3_client_drops_documents_and_reads_results(
     # A failure is announced as scriba run prints it: document, stage, reason, record.
     assert "failed    inbox/locked.pdf  inspect: encrypted_document: " in log.read_text()
     interrupt(process, log)
-    assert (tmp_path / "state/scriba-input/inbox/the crazy ones.pdf").is_file()
+    saved = json.loads((tmp_path / "state/scriba-input.json").read_text())["objects"]
+    assert {"inbox/the crazy ones.pdf", "inbox/locked.pdf"} <= set(saved)
 
     # Restarted with the same state: everything is there, nothing is processed again.
     port = free_port()
@@ -163,6 +164,15 @@ def test_an_s3_client_drops_documents_and_reads_results(
         )
         machine = sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
         assert sfn.list_executions(stateMachineArn=machine)["executions"] == []
+        # ... and what arrives after the restart is processed as before.
+        s3.upload_file(str(corpus / "minimal-document.pdf"), "scriba-input", "after/restart.pdf")
+        record = "documents/after/restart.pdf/manifest.json"
+        wait_for(
+            lambda: "Contents" in s3.list_objects_v2(Bucket="scriba-output", Prefix=record),
+            120,
+            "a document uploaded after the restart",
+            log2,
+        )
         interrupt(again, log2)
     finally:
         if again.poll() is None:

@@ -8,6 +8,7 @@ rest. ``watch`` does the same for a plain folder: files dropped into ``DIR/in`` 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import signal
@@ -17,9 +18,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field
+
 from scriba import layout
 from scriba.config import load_settings
-from scriba.document import S3Location, Source
+from scriba.document import Model, Source
 from scriba.local.cloud import LocalCloud
 from scriba.local.run import export_results
 from scriba.manifest import Manifest
@@ -106,16 +109,37 @@ def _write_report(folder: Path) -> None:
         logger.warning("results pages not written: %s", error)
 
 
+class SavedObject(Model):
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    content_type: str | None = None
+
+
+class SavedBucket(Model):
+    """What ``scriba serve --state`` keeps of one bucket: its objects by key."""
+
+    objects: dict[str, SavedObject] = Field(default_factory=dict)
+
+
 class BucketState:
-    """Keeps the buckets' objects in a folder across restarts (moto keeps them in memory)."""
+    """Keeps the buckets' objects in a folder across restarts (moto keeps them in memory).
+
+    Objects are stored by content, ``objects/<sha256>``, beside one index per bucket,
+    ``<bucket>.json`` (key -> object). Keys are never turned into paths: any S3 key comes back
+    as it was, whatever characters it holds and even when another key is its prefix (``a`` and
+    ``a/b``); an object deleted from the bucket is dropped at the next save.
+    """
 
     def __init__(self, cloud: LocalCloud, folder: Path) -> None:
         self.cloud = cloud
         self.folder = folder
+        self.objects = folder / "objects"
         self.s3 = cloud.client("s3")
 
     def buckets(self) -> list[str]:
         return list(self.cloud.stack.buckets.values())
+
+    def _index(self, bucket: str) -> Path:
+        return self.folder / f"{bucket}.json"
 
     def restore(self) -> int:
         """Puts saved objects back, without starting their processing again."""
@@ -127,14 +151,15 @@ class BucketState:
                 Bucket=bucket, NotificationConfiguration={}
             )
         for bucket in self.buckets():
-            root = self.folder / bucket
-            if not root.is_dir():
+            index = self._index(bucket)
+            if not index.is_file():
                 continue
-            for path in sorted(root.rglob("*")):
-                if path.is_file():
-                    key = path.relative_to(root).as_posix()
-                    self.s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes())
-                    restored += 1
+            saved = SavedBucket.model_validate_json(index.read_bytes())
+            for key, item in saved.objects.items():
+                extra = {"ContentType": item.content_type} if item.content_type else {}
+                body = (self.objects / item.sha256).read_bytes()
+                self.s3.put_object(Bucket=bucket, Key=key, Body=body, **extra)
+                restored += 1
         for bucket in notifying:
             self.s3.put_bucket_notification_configuration(
                 Bucket=bucket, NotificationConfiguration={"EventBridgeConfiguration": {}}
@@ -143,20 +168,35 @@ class BucketState:
 
     def save(self) -> int:
         saved = 0
-        storage = Storage(self.s3)
+        self.objects.mkdir(parents=True, exist_ok=True)
+        kept: set[str] = set()
         for bucket in self.buckets():
-            root = self.folder / bucket
+            index = SavedBucket()
             paginator = self.s3.get_paginator("list_objects_v2")
             for page in paginator.paginate(Bucket=bucket):
                 for item in page.get("Contents", []):
-                    key = layout.safe_key(item["Key"])
-                    target = root / key
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(
-                        storage.read_bytes(S3Location(bucket=bucket, key=item["Key"]))
+                    stored = self.s3.get_object(Bucket=bucket, Key=item["Key"])
+                    body = stored["Body"].read()
+                    digest = hashlib.sha256(body).hexdigest()
+                    if not (self.objects / digest).is_file():
+                        _write_atomically(self.objects / digest, body)
+                    index.objects[item["Key"]] = SavedObject(
+                        sha256=digest, content_type=stored.get("ContentType")
                     )
+                    kept.add(digest)
                     saved += 1
+            _write_atomically(self._index(bucket), index.model_dump_json(indent=1).encode())
+        for blob in self.objects.iterdir():
+            if blob.name not in kept:
+                blob.unlink()
         return saved
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """A stop in the middle leaves the previous file, never half of the new one."""
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_bytes(data)
+    partial.replace(path)
 
 
 class FolderWatch(threading.Thread):
