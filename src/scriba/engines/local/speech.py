@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import subprocess
 import threading
 import wave
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import lameenc
 
+from scriba.engines.local.programs import run_program
 from scriba.errors import EngineFailed, UnsupportedLanguage
 from scriba.narration import SpeechClip
 
@@ -199,29 +199,15 @@ class EspeakSpeaker:
         return wav_to_pcm(wav)
 
     def _run(self, arguments: list[str], text: bytes, *, purpose: str) -> bytes:
-        try:
-            completed = subprocess.run(  # noqa: S603 - fixed argument list, text on stdin
-                [self.executable, *arguments],
-                input=text,
-                capture_output=True,
-                timeout=self.timeout_seconds,
-                check=False,
-            )
-        except FileNotFoundError as error:
-            raise EngineFailed(
-                f"{self.executable} is not installed (Debian package espeak-ng): {error}"
-            ) from error
-        except subprocess.TimeoutExpired as error:
-            raise EngineFailed(
-                f"espeak-ng did not {purpose} within {self.timeout_seconds:g} s"
-            ) from error
-        if completed.returncode != 0:
-            stderr = completed.stderr.decode("utf-8", "replace").strip()
-            raise EngineFailed(
-                f"espeak-ng failed to {purpose} (exit status {completed.returncode}): "
-                f"{stderr or 'no message'}"
-            )
-        return completed.stdout
+        return run_program(
+            self.executable,
+            arguments,
+            text,
+            program="espeak-ng",
+            package="espeak-ng",
+            purpose=purpose,
+            timeout_seconds=self.timeout_seconds,
+        )
 
 
 class LocalSpeech:

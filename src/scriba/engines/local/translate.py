@@ -8,7 +8,6 @@ path; every hop is one ``apertium`` process with the text on stdin, never on the
 from __future__ import annotations
 
 import re
-import subprocess
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import pycountry
 
+from scriba.engines.local.programs import run_program
 from scriba.errors import EngineFailed, UnsupportedLanguagePair
 from scriba.translation import TranslatedText
 
@@ -197,32 +197,18 @@ class ApertiumTranslator:
         )
 
     def _run(self, arguments: list[str], text: str, *, purpose: str) -> str:
-        command = [self.executable, *arguments]
+        output = run_program(
+            self.executable,
+            arguments,
+            text.encode("utf-8"),
+            program="apertium",
+            package="apertium",
+            purpose=purpose,
+            timeout_seconds=self.timeout_seconds,
+            detail=f" ({len(text)} characters)",
+        )
         try:
-            completed = subprocess.run(  # noqa: S603 - fixed argument list, text on stdin
-                command,
-                input=text.encode("utf-8"),
-                capture_output=True,
-                timeout=self.timeout_seconds,
-                check=False,
-            )
-        except FileNotFoundError as error:
-            raise EngineFailed(
-                f"{self.executable} is not installed (Debian package apertium): {error}"
-            ) from error
-        except subprocess.TimeoutExpired as error:
-            raise EngineFailed(
-                f"apertium did not {purpose} within {self.timeout_seconds:g} s "
-                f"({len(text)} characters)"
-            ) from error
-        stderr = completed.stderr.decode("utf-8", "replace").strip()
-        if completed.returncode != 0:
-            raise EngineFailed(
-                f"apertium failed to {purpose} (exit status {completed.returncode}): "
-                f"{stderr or 'no message'}"
-            )
-        try:
-            return completed.stdout.decode("utf-8")
+            return output.decode("utf-8")
         except UnicodeDecodeError as error:
             raise EngineFailed(f"apertium returned text that is not UTF-8 ({purpose})") from error
 
