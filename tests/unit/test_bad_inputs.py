@@ -17,7 +17,6 @@ from typing import Any
 import boto3
 import pypdfium2 as pdfium
 import pytest
-from moto import mock_aws
 from PIL import Image
 
 from scriba import errors, layout
@@ -238,15 +237,10 @@ def test_pictures_of_readable_pages_are_found_when_another_page_is_broken(
 
 
 @pytest.fixture
-def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket="in-bucket")
-        yield client
+def s3(mocked_aws: None) -> Iterator[Any]:
+    client = boto3.client("s3", region_name="us-east-1")
+    client.create_bucket(Bucket="in-bucket")
+    yield client
 
 
 def test_an_encoded_key_that_names_two_objects_is_resolved_by_version(s3: Any) -> None:

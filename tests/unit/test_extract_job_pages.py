@@ -12,7 +12,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from scriba.config import Settings
 from scriba.document import Document, DocumentKind, OcrMode, OcrPlan, S3Location, Source
@@ -68,15 +67,10 @@ class PartialJob:
 
 
 @pytest.fixture
-def storage(monkeypatch: pytest.MonkeyPatch) -> Iterator[Storage]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket=BUCKET)
-        yield Storage(s3=s3)
+def storage(mocked_aws: None) -> Iterator[Storage]:
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket=BUCKET)
+    yield Storage(s3=s3)
 
 
 def test_job_pages_get_their_source_numbers_and_sizes(storage: Storage) -> None:

@@ -9,7 +9,6 @@ from typing import Any, cast
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from scriba.local.cloud import LocalCloud
 from scriba.local.serve import BucketState
@@ -29,16 +28,11 @@ KEYS = {
 
 
 @pytest.fixture
-def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        for bucket in BUCKETS.values():
-            client.create_bucket(Bucket=bucket)
-        yield client
+def s3(mocked_aws: None) -> Iterator[Any]:
+    client = boto3.client("s3", region_name="us-east-1")
+    for bucket in BUCKETS.values():
+        client.create_bucket(Bucket=bucket)
+    yield client
 
 
 def cloud_of(s3: Any) -> LocalCloud:

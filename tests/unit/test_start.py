@@ -8,7 +8,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from scriba.document import Options, Source
 from scriba.errors import SourceNotFound
@@ -19,19 +18,14 @@ DEFINITION = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed
 
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="in-bucket")
-        sfn = boto3.client("stepfunctions", region_name="us-east-1")
-        arn = sfn.create_state_machine(
-            name="pipeline", definition=DEFINITION, roleArn="arn:aws:iam::123456789012:role/x"
-        )["stateMachineArn"]
-        yield {"s3": s3, "sfn": sfn, "arn": arn}
+def aws(mocked_aws: None) -> Iterator[dict[str, Any]]:
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="in-bucket")
+    sfn = boto3.client("stepfunctions", region_name="us-east-1")
+    arn = sfn.create_state_machine(
+        name="pipeline", definition=DEFINITION, roleArn="arn:aws:iam::123456789012:role/x"
+    )["stateMachineArn"]
+    yield {"s3": s3, "sfn": sfn, "arn": arn}
 
 
 def test_the_same_event_ten_times_starts_one_execution(aws: dict[str, Any]) -> None:
