@@ -15,6 +15,7 @@ from scriba import layout
 from scriba.config import load_settings
 from scriba.document import S3Location, Source
 from scriba.errors import reason_for
+from scriba.files import write_atomically
 from scriba.local.cloud import LocalCloud
 from scriba.manifest import Failure, Manifest, Stage, Status
 from scriba.stages.start import execution_arn
@@ -83,16 +84,9 @@ def export_results(storage: Storage, prefix: S3Location, target: Path) -> None:
         if relative == layout.MANIFEST:
             manifest = (location, destination)
             continue
-        _write_atomically(destination, storage.read_bytes(location))
+        write_atomically(destination, storage.read_bytes(location))
     if manifest is not None:
-        _write_atomically(manifest[1], storage.read_bytes(manifest[0]))
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_bytes(data)
-    partial.replace(path)
+        write_atomically(manifest[1], storage.read_bytes(manifest[0]))
 
 
 def _workflow_failure(run: DocumentRun, description: dict[str, Any]) -> Manifest:
@@ -264,7 +258,7 @@ def _finish(run: DocumentRun, description: dict[str, Any], storage: Storage, out
         run.manifest = Manifest.model_validate_json(manifest_path.read_bytes())
     else:
         run.manifest = _workflow_failure(run, description)
-        _write_atomically(manifest_path, run.manifest.model_dump_json(indent=2).encode("utf-8"))
+        write_atomically(manifest_path, run.manifest.model_dump_json(indent=2).encode("utf-8"))
     run.status = run.manifest.status
     run.seconds = time.monotonic() - run.started
 

@@ -23,6 +23,7 @@ from pydantic import Field
 from scriba import layout
 from scriba.config import load_settings
 from scriba.document import Model, Source
+from scriba.files import write_atomically
 from scriba.local.cloud import LocalCloud
 from scriba.local.run import export_results
 from scriba.manifest import Manifest
@@ -179,24 +180,17 @@ class BucketState:
                     body = stored["Body"].read()
                     digest = hashlib.sha256(body).hexdigest()
                     if not (self.objects / digest).is_file():
-                        _write_atomically(self.objects / digest, body)
+                        write_atomically(self.objects / digest, body)
                     index.objects[item["Key"]] = SavedObject(
                         sha256=digest, content_type=stored.get("ContentType")
                     )
                     kept.add(digest)
                     saved += 1
-            _write_atomically(self._index(bucket), index.model_dump_json(indent=1).encode())
+            write_atomically(self._index(bucket), index.model_dump_json(indent=1).encode())
         for blob in self.objects.iterdir():
             if blob.name not in kept:
                 blob.unlink()
         return saved
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """A stop in the middle leaves the previous file, never half of the new one."""
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_bytes(data)
-    partial.replace(path)
 
 
 class FolderWatch(threading.Thread):

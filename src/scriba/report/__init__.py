@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from scriba import layout
 from scriba.errors import ScribaError
+from scriba.files import write_atomically
 from scriba.manifest import Artifact, ArtifactKind, Failure, Manifest, Status
 from scriba.summary import Summary
 from scriba.tags import Label, TaggedImage, Tags
@@ -184,7 +185,7 @@ def write_report(results: Path) -> Path:
     document_template = environment.get_template("document.html")
     for document in documents:
         page = document_template.render(document=document, generated=_now())
-        _write_atomically(document.folder / INDEX, page)
+        write_atomically(document.folder / INDEX, page.encode("utf-8"))
     counts = dict.fromkeys((*(status.value for status in Status), UNREADABLE), 0)
     for document in documents:
         counts[document.status] += 1
@@ -195,7 +196,7 @@ def write_report(results: Path) -> Path:
         total_cost=format_usd(sum(costs)) if costs else None,
         generated=_now(),
     )
-    _write_atomically(index, page)
+    write_atomically(index, page.encode("utf-8"))
     return index
 
 
@@ -471,13 +472,6 @@ def _quote_path(relative: str) -> str:
 
 def _first_line(error: Exception) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-
-
-def _write_atomically(path: Path, content: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(content, encoding="utf-8")
-    partial.replace(path)
 
 
 def _now() -> str:
