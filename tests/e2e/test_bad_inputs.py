@@ -43,6 +43,7 @@ from tests.badinputs.corpus import (
     case_message,
     materialise,
 )
+from tests.e2e.executions import wait_for_execution
 
 pytestmark = [pytest.mark.local_engines, pytest.mark.slow]
 
@@ -112,19 +113,6 @@ def _s3_event(bucket: str, key: str, upload: Upload) -> dict[str, Any]:
             "reason": "PutObject",
         },
     }
-
-
-def _wait_for(cloud: LocalCloud, arn: str) -> str:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        try:
-            status = str(cloud.sfn.describe_execution(executionArn=arn)["status"])
-        except cloud.sfn.exceptions.ExecutionDoesNotExist:
-            status = "PENDING"
-        if status not in ("RUNNING", "PENDING"):
-            return status
-        time.sleep(0.25)
-    raise AssertionError(f"{arn} did not finish within {WAIT_SECONDS} s")
 
 
 def _queue_drained(cloud: LocalCloud, queue: str) -> bool:
@@ -203,7 +191,7 @@ def bad_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BadRun]:
         storage = Storage(cloud.client("s3"))
         for upload in direct:
             arn = execution_arn(cloud.state_machine_arn, layout.execution_name(upload.source))
-            _wait_for(cloud, arn)
+            wait_for_execution(cloud, arn, WAIT_SECONDS)
             prefix = layout.output_prefix(settings, upload.source)
             upload.manifest = storage.read_model(prefix.child(layout.MANIFEST), Manifest)
             export_results(

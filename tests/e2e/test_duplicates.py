@@ -16,6 +16,7 @@ from scriba.local.cloud import LocalCloud
 from scriba.local.run import run_documents
 from scriba.manifest import Manifest, Status
 from scriba.stages.start import execution_arn
+from tests.e2e.executions import wait_for_execution
 
 pytestmark = [pytest.mark.local_engines]
 
@@ -33,19 +34,6 @@ def executions(cloud: LocalCloud) -> list[dict[str, object]]:
     return listed
 
 
-def wait(cloud: LocalCloud, arn: str, seconds: float = 120) -> str:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            status = str(cloud.sfn.describe_execution(executionArn=arn)["status"])
-        except cloud.sfn.exceptions.ExecutionDoesNotExist:
-            status = "PENDING"
-        if status not in ("RUNNING", "PENDING"):
-            return status
-        time.sleep(0.2)
-    raise AssertionError(f"{arn} did not finish")
-
-
 def test_the_same_event_ten_times_gives_one_execution(cloud: LocalCloud, corpus: Path) -> None:
     s3, sqs = cloud.client("s3"), cloud.client("sqs")
     body = (corpus / "crazyones-pdfa.pdf").read_bytes()
@@ -57,7 +45,7 @@ def test_the_same_event_ten_times_gives_one_execution(cloud: LocalCloud, corpus:
         etag=put["ETag"].strip('"'),
     )
     arn = execution_arn(cloud.state_machine_arn, layout.execution_name(source))
-    assert wait(cloud, arn) == "SUCCEEDED"
+    assert wait_for_execution(cloud, arn, 120) == "SUCCEEDED"
     first = s3.get_object(
         Bucket=cloud.stack.output_bucket, Key="documents/dup/crazy.pdf/manifest.json"
     )
