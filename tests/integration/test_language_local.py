@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import pypdfium2 as pdfium
 import pytest
 
 from scriba.config import Settings
 from scriba.engines import LanguageDetector
 from scriba.engines import local as local_engines
 from scriba.engines.local.language import SAMPLE_CHARACTERS, LinguaDetector, sample
+from tests.pdf_text import pdf_text
 
 pytestmark = pytest.mark.local_engines
-
-
-def pdf_text(path) -> str:
-    document = pdfium.PdfDocument(path)
-    try:
-        return "\f".join(page.get_textpage().get_text_range() for page in document)
-    finally:
-        document.close()
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 
-import pypdfium2 as pdfium
 import pytest
 
 from scriba.config import Settings
@@ -13,16 +12,9 @@ from scriba.engines import local as local_engines
 from scriba.engines.local.summary import SECTION, ExtractiveSummarizer
 from scriba.sentences import split_sentences
 from scriba.summary import SummaryDraft, SummaryMethod
+from tests.pdf_text import pdf_text
 
 pytestmark = pytest.mark.local_engines
-
-
-def pdf_text(path) -> str:
-    document = pdfium.PdfDocument(path)
-    try:
-        return "\f".join(page.get_textpage().get_text_range() for page in document)
-    finally:
-        document.close()
 
 
 @pytest.fixture(scope="module")

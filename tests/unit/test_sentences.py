@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import pypdfium2 as pdfium
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from scriba.sentences import normalize_text, split_sentences
-
-
-def pdf_text(path) -> str:
-    document = pdfium.PdfDocument(path)
-    try:
-        return "\f".join(page.get_textpage().get_text_range() for page in document)
-    finally:
-        document.close()
+from tests.pdf_text import pdf_text
 
 
 @pytest.mark.parametrize(
