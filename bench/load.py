@@ -22,12 +22,12 @@ from typing import Any
 import psutil
 
 from scriba import layout
+from scriba.aws.storage import Storage
 from scriba.config import load_settings
-from scriba.document import S3Location, Source
 from scriba.local.cloud import LocalCloud
-from scriba.manifest import Manifest
+from scriba.models.document import S3Location, Source
+from scriba.models.manifest import Manifest
 from scriba.stages.start import execution_arn
-from scriba.storage import Storage
 from tests.badinputs import makers
 
 WORDS = [

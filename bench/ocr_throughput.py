@@ -28,11 +28,11 @@ import psutil
 
 from bench.local_stack import distinct_copy, function_id, invoke, state_definition
 from bench.results import CORPUS, BenchResult, Goal, Table, Timings, Verdict, number, run_alone
+from scriba.aws.storage import Storage
 from scriba.config import load_settings
 from scriba.layout import TEXT
 from scriba.local.cloud import LocalCloud
-from scriba.storage import Storage
-from scriba.text import DocumentText
+from scriba.models.text import DocumentText
 from tests.scans import character_error_rate, image_only_pdf, reference_text, scan_page
 
 GOAL_SPEED_UP = 1.7
@@ -92,8 +92,8 @@ def read_one_at_a_time(pdf_path: str) -> tuple[float, float, list[str]]:
     # Imported here, after the initializer: OpenMP reads its settings when libtesseract loads.
     import tesserocr  # noqa: PLC0415
 
-    from scriba.engines.local.ocr import ORIENTATION_MODEL, installed_models, tessdata_dir  # noqa: PLC0415
-    from scriba.pdf import pdf_document, render_page  # noqa: PLC0415
+    from scriba.engines.local.tesseract import ORIENTATION_MODEL, installed_models, tessdata_dir  # noqa: PLC0415
+    from scriba.media.pdf import pdf_document, render_page  # noqa: PLC0415
 
     global _api  # noqa: PLW0603 (the model stays loaded between runs, as in a long-lived process)
     tessdata = tessdata_dir()
@@ -170,7 +170,7 @@ class PipelineOcr:
         seconds = time.perf_counter() - started
         output = document["output"]
         storage = Storage(self.s3)
-        from scriba.document import S3Location  # noqa: PLC0415
+        from scriba.models.document import S3Location  # noqa: PLC0415
 
         location = S3Location(bucket=output["bucket"], key=output["key"]).child(TEXT)
         text = storage.read_model(location, DocumentText)

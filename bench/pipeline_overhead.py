@@ -38,14 +38,25 @@ from bench.results import (
     number,
     run_alone,
 )
-from scriba import layout, pdf
-from scriba.document import Document, Options, Source
+from scriba import layout
 from scriba.local.cloud import LocalCloud
 from scriba.local.functions import error_payload
 from scriba.local.run import export_results, run_documents
-from scriba.manifest import Stage
+from scriba.media import pdf
+from scriba.models.document import Source
+from scriba.models.manifest import Stage
 from scriba.stages import Context, extract, finalize, speak, summarize, tag, translate
-from scriba.stages.results import StageError, StageFailure, SummaryResult, TagResult
+from scriba.workflow import (
+    Analysis,
+    Document,
+    LanguageOutcome,
+    Options,
+    PipelineState,
+    StageError,
+    StageFailure,
+    SummaryResult,
+    TagResult,
+)
 
 GOAL_OVERHEAD = 0.10
 LANGUAGE = "es"
@@ -103,7 +114,7 @@ class DirectRun:
             action="inspect", source=source, options=Options(languages=languages)
         )
         document: Document = self.call("inspect", lambda: extract.inspect(request, ctx))
-        state = finalize.PipelineState(
+        state = PipelineState(
             source=source, options=Options(languages=languages), document=document
         )
         if document.reused_from is None:
@@ -117,7 +128,7 @@ class DirectRun:
                 tags = self.call("tag", lambda: tag.tag(tag.TagRequest(document=document), ctx))
             except Exception as error:
                 tags = StageFailure(stage=Stage.TAG, error=_stage_error(error))
-            state.analysis = finalize.Analysis(text=text, tags=tags)
+            state.analysis = Analysis(text=text, tags=tags)
             summary_request = summarize.SummarizeRequest(document=document, text=text, tags=tags)
             try:
                 state.summary = self.call(
@@ -140,9 +151,9 @@ class DirectRun:
 
     def _language(
         self, document: Document, summary: SummaryResult, language: str
-    ) -> finalize.LanguageOutcome:
+    ) -> LanguageOutcome:
         ctx = self.ctx
-        outcome = finalize.LanguageOutcome(language=language)
+        outcome = LanguageOutcome(language=language)
         request = translate.TranslateRequest(document=document, summary=summary, language=language)
         try:
             outcome.translation = self.call("translate", lambda: translate.translate(request, ctx))

@@ -1,6 +1,6 @@
 """Text extraction with lines and word boxes, pages per second, against two baselines.
 
-- scriba: ``scriba.pdf.text_layer_page`` for every page (lines, words, boxes, as pydantic models).
+- scriba: ``scriba.media.pdf.text_layer_page`` for every page (lines, words, boxes, as pydantic models).
 - pypdfium2 per-character boxes: the page's text and one ``get_charbox`` per character, nothing
   grouped: the practical limit of anything built on pdfium from Python.
 - pdfplumber ``extract_words``: what users pick instead (words with boxes, no lines).
@@ -28,8 +28,8 @@ from bench.results import (
     interleaved,
     run_alone,
 )
-from scriba import pdf
 from scriba.errors import PermanentError
+from scriba.media import pdf
 
 GOAL_VS_CHARACTERS = 0.7
 GOAL_VS_PDFPLUMBER = 10.0

@@ -120,13 +120,13 @@ build = pathlib.Path(".aws-sam/build").resolve()
 layer = build / "ScribaLayer" / "python"
 # What each handler imports only when it runs (engines and PDF code are imported lazily).
 LAZY = {
-    "ExtractFunction": ["scriba.pdf", "scriba.images", "scriba.engines.aws.textract",
+    "ExtractFunction": ["scriba.media.pdf", "scriba.media.images", "scriba.engines.aws.textract",
                         "scriba.engines.aws.comprehend"],
-    "TagFunction": ["scriba.pdf", "scriba.images", "scriba.engines.aws.rekognition"],
+    "TagFunction": ["scriba.media.pdf", "scriba.media.images", "scriba.engines.aws.rekognition"],
     "SummarizeFunction": ["scriba.engines.aws.bedrock"],
     "TranslateFunction": ["scriba.engines.aws.translate", "scriba.engines.aws.comprehend"],
     "SpeakFunction": ["scriba.engines.aws.polly", "mutagen.mp3"],
-    "FinalizeFunction": ["scriba.stages.finalize", "scriba.events"],
+    "FinalizeFunction": ["scriba.stages.finalize", "scriba.aws.events"],
     "StartFunction": ["scriba.stages.start"],
     "SweepFunction": ["scriba.stages.sweep", "scriba.stages.finalize"],
 }

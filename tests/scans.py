@@ -15,7 +15,7 @@ import pypdfium2 as pdfium
 from PIL import Image, ImageFilter
 from rapidfuzz.distance import Levenshtein
 
-from scriba.pdf import pdf_document, render_page, text_layer_page
+from scriba.media.pdf import pdf_document, render_page, text_layer_page
 
 
 def reference_text(pdf_path: Path, page: int) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from scriba.manifest import Manifest, Status
+from scriba.models.manifest import Manifest, Status
 
 
 def _languages(value: str | None) -> list[str] | None:
@@ -238,7 +238,7 @@ def _stopping_on_sigterm() -> Iterator[None]:
 def cost(folder: Path, as_json: bool) -> None:
     """Sum the cost ledgers of a results folder, per document, stage and service."""
     from scriba.cost import run_cost  # noqa: PLC0415
-    from scriba.manifest import Manifest  # noqa: PLC0415
+    from scriba.models.manifest import Manifest  # noqa: PLC0415
 
     manifests = []
     for path in sorted(folder.rglob("manifest.json")):

@@ -16,7 +16,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from scriba.manifest import Cost, CostLine, Stage
+from scriba.models.manifest import Cost, CostLine, Stage
 
 FALLBACK_REGION = "us-east-1"
 

@@ -18,7 +18,7 @@ import re
 import unicodedata
 
 from scriba.config import Settings
-from scriba.document import S3Location, Source
+from scriba.models.document import S3Location, Source
 
 MANIFEST = "manifest.json"
 TEXT = "text.json"

@@ -12,12 +12,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from scriba.events import DocumentEvent
-from scriba.manifest import Manifest
-from scriba.summary import Summary
-from scriba.tags import Tags
-from scriba.text import DocumentText
-from scriba.translation import Translation
+from scriba.models.event import DocumentEvent
+from scriba.models.manifest import Manifest
+from scriba.models.summary import Summary
+from scriba.models.tags import Tags
+from scriba.models.text import DocumentText
+from scriba.models.translation import Translation
 
 PUBLISHED: dict[str, type[BaseModel]] = {
     "manifest": Manifest,

@@ -25,8 +25,8 @@ from PIL import Image
 
 from scriba import layout
 from scriba.config import Settings
-from scriba.document import Source
-from scriba.manifest import Manifest
+from scriba.models.document import Source
+from scriba.models.manifest import Manifest
 from tests.badinputs import makers
 
 # The limits of the run (template parameters and settings); the defaults are the AWS limits.

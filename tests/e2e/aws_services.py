@@ -1,9 +1,9 @@
 """Textract, Rekognition, Bedrock Runtime, Translate, Polly and Comprehend, answered in-process.
 
 moto has no usable fakes of these services, so the topology test answers them itself: a botocore
-``before-call.<service>`` hook on ``scriba.aws.session()`` (the session behind every client of the
-AWS engines) returns a response per operation, shaped like the AWS documentation examples in
-tests/fixtures/aws/ and chosen by what the request carries:
+``before-call.<service>`` hook on ``scriba.aws.clients.session()`` (the session behind every
+client of the AWS engines) returns a response per operation, shaped like the AWS documentation
+examples in tests/fixtures/aws/ and chosen by what the request carries:
 
 - Textract reads the page image it is sent (a page of paper gets the invoice fixture's lines, a
   photo none) and runs jobs on the PDF in the bucket: a job is IN_PROGRESS at its first poll, then

@@ -27,19 +27,19 @@ import pdfplumber
 import pytest
 from PIL import Image
 
-import scriba.aws
+import scriba.aws.clients
 from scriba import layout
-from scriba.document import Source
 from scriba.engines.aws.polly import MAX_BILLED_CHARACTERS
-from scriba.events import DocumentEvent
 from scriba.local.cloud import LocalCloud
 from scriba.local.template import ACCOUNT, REGION
-from scriba.manifest import ArtifactKind, Manifest, Status
+from scriba.models.document import Source
+from scriba.models.event import DocumentEvent
+from scriba.models.manifest import ArtifactKind, Manifest, Status
+from scriba.models.summary import Summary, SummaryMethod
+from scriba.models.tags import Tags
+from scriba.models.text import DocumentText
+from scriba.models.translation import Translation
 from scriba.stages.start import execution_arn
-from scriba.summary import Summary, SummaryMethod
-from scriba.tags import Tags
-from scriba.text import DocumentText
-from scriba.translation import Translation
 from tests.e2e.aws_services import (
     CHARACTERS_PER_SECOND,
     REKOGNITION_MAX_BYTES,
@@ -119,9 +119,10 @@ def topology() -> Iterator[Topology]:
     with LocalCloud(workers=0, parameters=parameters, environment=environment) as cloud:
         s3, sqs = cloud.client("s3"), cloud.client("sqs")
         services = FakeAwsServices(s3)
-        # The AWS engines' clients come from scriba.aws.session(): hooks first, then new clients.
-        scriba.aws.client.cache_clear()
-        services.install(scriba.aws.session())
+        # The AWS engines' clients come from scriba.aws.clients.session(): hooks first, then new
+        # clients.
+        scriba.aws.clients.client.cache_clear()
+        services.install(scriba.aws.clients.session())
         try:
             bus = cloud.stack.event_buses["EventBus"]
             events_queue = _capture(cloud, sqs, "scriba-events-seen", bus, {"source": ["scriba"]})
@@ -139,7 +140,7 @@ def topology() -> Iterator[Topology]:
             yield Topology(cloud, services, s3, sqs, events_queue, uploads_queue)
         finally:
             services.uninstall()
-            scriba.aws.client.cache_clear()
+            scriba.aws.clients.client.cache_clear()
 
 
 # -- helpers --------------------------------------------------------------------------------------

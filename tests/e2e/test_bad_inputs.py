@@ -24,14 +24,14 @@ import boto3
 import pytest
 
 from scriba import layout
+from scriba.aws.storage import Storage
 from scriba.config import load_settings
-from scriba.document import Source
 from scriba.local.cloud import LocalCloud
 from scriba.local.run import DocumentRun, export_results, run_documents, summary_line
 from scriba.local.template import REGION
-from scriba.manifest import Manifest
+from scriba.models.document import Source
+from scriba.models.manifest import Manifest
 from scriba.stages.start import execution_arn
-from scriba.storage import Storage
 from tests.badinputs.corpus import (
     CASES,
     ENVIRONMENT,

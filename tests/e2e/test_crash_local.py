@@ -14,8 +14,8 @@ from scriba.config import Settings
 from scriba.engines import Engines, SpeechSynthesizer, use_engines
 from scriba.local.cloud import LocalCloud
 from scriba.local.run import run_documents
-from scriba.manifest import ArtifactKind, Status
-from scriba.narration import SpeechClip
+from scriba.models.manifest import ArtifactKind, Status
+from scriba.models.narration import SpeechClip
 
 
 class CrashingSpeech:

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from scriba import layout
-from scriba.document import Source
 from scriba.local.cloud import LocalCloud
 from scriba.local.run import run_documents
-from scriba.manifest import Manifest, Status
+from scriba.models.document import Source
+from scriba.models.manifest import Manifest, Status
 from scriba.stages.start import execution_arn
 from tests.e2e.executions import wait_for_execution
 

@@ -8,10 +8,10 @@ import pytest
 
 from scriba.local.cloud import LocalCloud
 from scriba.local.run import run_documents
-from scriba.manifest import ArtifactKind, Status
-from scriba.sentences import split_sentences
-from scriba.summary import Summary
-from scriba.text import DocumentText
+from scriba.media.sentences import split_sentences
+from scriba.models.manifest import ArtifactKind, Status
+from scriba.models.summary import Summary
+from scriba.models.text import DocumentText
 
 pytestmark = [pytest.mark.local_engines, pytest.mark.slow]
 

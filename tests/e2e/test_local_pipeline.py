@@ -15,13 +15,13 @@ import pytest
 
 from scriba.local.cloud import LocalCloud
 from scriba.local.run import DocumentRun, run_documents
-from scriba.manifest import ArtifactKind, Manifest, Status
-from scriba.sentences import split_sentences
+from scriba.media.sentences import split_sentences
+from scriba.models.manifest import ArtifactKind, Manifest, Status
+from scriba.models.summary import Summary
+from scriba.models.tags import Tags
+from scriba.models.text import DocumentText
+from scriba.models.translation import Translation
 from scriba.stages.speak import mp3_duration
-from scriba.summary import Summary
-from scriba.tags import Tags
-from scriba.text import DocumentText
-from scriba.translation import Translation
 
 pytestmark = [pytest.mark.local_engines]
 
@@ -137,7 +137,7 @@ def test_summary_is_made_of_the_documents_sentences_in_order(runs: dict[str, Doc
 
 def test_translations_are_in_the_target_language(runs: dict[str, DocumentRun]) -> None:
     from scriba.config import Settings
-    from scriba.engines.local.language import LinguaDetector
+    from scriba.engines.local.lingua import LinguaDetector
 
     detector = LinguaDetector(Settings(engines="local"))
     for name in ("crazyones-pdfa.pdf", "pdflatex-4-pages.pdf"):

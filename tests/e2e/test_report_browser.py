@@ -29,10 +29,10 @@ from selenium.webdriver.remote.webelement import WebElement
 
 from scriba.local.cloud import LocalCloud
 from scriba.local.run import DocumentRun, run_documents
-from scriba.manifest import ArtifactKind, Status
+from scriba.models.manifest import ArtifactKind, Status
+from scriba.models.summary import Summary
+from scriba.models.translation import Translation
 from scriba.report import write_report
-from scriba.summary import Summary
-from scriba.translation import Translation
 
 pytestmark = [pytest.mark.local_engines, pytest.mark.slow]
 

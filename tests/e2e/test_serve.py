@@ -18,7 +18,7 @@ from typing import Any
 import boto3
 import pytest
 
-from scriba.manifest import Manifest, Status
+from scriba.models.manifest import Manifest, Status
 
 pytestmark = [pytest.mark.local_engines]
 

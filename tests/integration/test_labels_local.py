@@ -28,8 +28,8 @@ from scriba.engines.local.labels import (
     imagenet_hierarchy,
     models,
 )
-from scriba.images import embedded_images, for_labeling
-from scriba.tags import ImageLabels
+from scriba.media.images import embedded_images, for_labeling
+from scriba.models.tags import ImageLabels
 
 pytestmark = pytest.mark.local_engines
 

@@ -7,7 +7,7 @@ import pytest
 from scriba.config import Settings
 from scriba.engines import LanguageDetector
 from scriba.engines import local as local_engines
-from scriba.engines.local.language import SAMPLE_CHARACTERS, LinguaDetector, sample
+from scriba.engines.local.lingua import SAMPLE_CHARACTERS, LinguaDetector, sample
 from tests.pdf_text import pdf_text
 
 pytestmark = pytest.mark.local_engines

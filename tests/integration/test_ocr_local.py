@@ -1,4 +1,4 @@
-"""Tesseract OCR (scriba.engines.local.ocr) on scans made from the sample PDFs.
+"""Tesseract OCR (scriba.engines.local.tesseract) on scans made from the sample PDFs.
 
 The ground truth is each PDF's own text layer; the character error rate is the Levenshtein
 distance (rapidfuzz) over the reference length, whitespace normalized (``tests.scans``).
@@ -14,11 +14,11 @@ from PIL import Image
 
 from scriba.config import Settings
 from scriba.engines import OcrEngine, PageImage
-from scriba.engines.local import ocr as ocr_module
-from scriba.engines.local.ocr import TesseractOcr
+from scriba.engines.local import tesseract as ocr_module
+from scriba.engines.local.tesseract import TesseractOcr
 from scriba.errors import EngineFailed
-from scriba.pdf import pdf_document, render_page, text_layer_page
-from scriba.text import Page, PageSource
+from scriba.media.pdf import pdf_document, render_page, text_layer_page
+from scriba.models.text import Page, PageSource
 from tests.scans import (
     character_error_rate,
     image_only_pdf,

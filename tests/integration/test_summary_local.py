@@ -9,9 +9,9 @@ import pytest
 from scriba.config import Settings
 from scriba.engines import Summarizer
 from scriba.engines import local as local_engines
-from scriba.engines.local.summary import SECTION, ExtractiveSummarizer
-from scriba.sentences import split_sentences
-from scriba.summary import SummaryDraft, SummaryMethod
+from scriba.engines.local.lexrank import SECTION, ExtractiveSummarizer
+from scriba.media.sentences import split_sentences
+from scriba.models.summary import SummaryDraft, SummaryMethod
 from tests.pdf_text import pdf_text
 
 pytestmark = pytest.mark.local_engines

@@ -9,7 +9,7 @@ import pytest
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
 from scriba.config import Settings
-from scriba.engines.local.translate import ApertiumTranslator
+from scriba.engines.local.apertium import ApertiumTranslator
 from scriba.errors import UnsupportedLanguagePair
 
 pytestmark = pytest.mark.local_engines

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from scriba.config import Settings
-from scriba.engines.local.translate import (
+from scriba.engines.local.apertium import (
     ApertiumPair,
     ApertiumTranslator,
     find_route,

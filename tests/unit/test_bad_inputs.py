@@ -20,11 +20,9 @@ import pytest
 from PIL import Image
 
 from scriba import errors, layout
+from scriba.aws.storage import Storage
 from scriba.config import Settings
-from scriba.document import Source
 from scriba.errors import CorruptDocument, DecompressionBomb, UnsupportedDocumentType
-from scriba.images import embedded_images
-from scriba.intake import sniff
 from scriba.local.run import (
     DocumentRun,
     export_results,
@@ -32,12 +30,14 @@ from scriba.local.run import (
     printable,
     summary_line,
 )
-from scriba.manifest import Failure, Manifest, Stage, Status
-from scriba.pdf import check_picture_sizes, pdf_document
+from scriba.media.images import embedded_images
+from scriba.media.intake import sniff
+from scriba.media.pdf import check_picture_sizes, pdf_document
+from scriba.models.document import Source
+from scriba.models.manifest import Failure, Manifest, Stage, Status
+from scriba.models.text import Page
 from scriba.stages.extract import _read_pages
 from scriba.stages.start import resolve_key
-from scriba.storage import Storage
-from scriba.text import Page
 from tests.badinputs import makers
 from tests.badinputs.corpus import (
     BY_NAME,

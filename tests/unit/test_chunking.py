@@ -8,7 +8,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from scriba.chunking import chunk_by_bytes, chunk_by_characters
+from scriba.media.chunking import chunk_by_bytes, chunk_by_characters
 
 TRANSLATE_BYTES = 10_000
 POLLY_CHARACTERS = 3_000

@@ -16,7 +16,7 @@ from scriba.cost import (
     run_cost,
     textract_item,
 )
-from scriba.manifest import Stage
+from scriba.models.manifest import Stage
 
 T0 = datetime(2026, 11, 25, tzinfo=UTC)
 

@@ -13,13 +13,14 @@ from typing import Any
 import boto3
 import pytest
 
+from scriba.aws.storage import Storage
 from scriba.config import Settings
-from scriba.document import Document, DocumentKind, OcrMode, OcrPlan, S3Location, Source
 from scriba.engines import Engines
+from scriba.models.document import DocumentKind, S3Location, Source
+from scriba.models.text import Box, DocumentText, Line, Page, PageSource, Word
 from scriba.stages import Context
 from scriba.stages.extract import AssembleRequest, OcrJob, PageSet, PageSizes, assemble
-from scriba.storage import Storage
-from scriba.text import Box, DocumentText, Line, Page, PageSource, Word
+from scriba.workflow import Document, OcrMode, OcrPlan
 
 BUCKET = "out-bucket"
 WORK = S3Location(bucket=BUCKET, key="work/abc")

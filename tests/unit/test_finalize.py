@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 
-from scriba.document import Document, DocumentKind, S3Location, Source
-from scriba.manifest import Artifact, ArtifactKind, Stage, Status
-from scriba.stages.finalize import LanguageOutcome, PipelineState, _status, collect_artifacts
-from scriba.stages.results import (
+from scriba.models.document import DocumentKind, S3Location, Source
+from scriba.models.manifest import Artifact, ArtifactKind, Stage, Status
+from scriba.stages.finalize import _status, collect_artifacts
+from scriba.workflow import (
+    Document,
+    LanguageOutcome,
     NarrationResult,
+    PipelineState,
     StageError,
     StageFailure,
     SummaryResult,

@@ -22,7 +22,7 @@ from scriba.errors import (
     ImageTooSmall,
     UnsupportedDocumentType,
 )
-from scriba.images import (
+from scriba.media.images import (
     LABELING_MIN_SIDE,
     EmbeddedImage,
     EmbeddedImages,

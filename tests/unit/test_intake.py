@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from scriba.document import DocumentKind
 from scriba.errors import EmptyDocument, UnsupportedDocumentType
-from scriba.intake import sniff
+from scriba.media.intake import sniff
+from scriba.models.document import DocumentKind
 
 
 @pytest.mark.parametrize(

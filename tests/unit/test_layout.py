@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from scriba import layout
 from scriba.config import Settings
-from scriba.document import Source
+from scriba.models.document import Source
 
 
 def source(key: str, version: str | None = "v1", etag: str | None = "e1") -> Source:

@@ -1,4 +1,4 @@
-"""scriba.pdf on the sample corpus and on small PDFs written here byte by byte."""
+"""scriba.media.pdf on the sample corpus and on small PDFs written here byte by byte."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pypdfium2 as pdfium
 import pytest
 
 from scriba.errors import CorruptDocument, EmptyDocument, EncryptedDocument, NoPages
-from scriba.pdf import (
+from scriba.media.pdf import (
     is_usable_text,
     open_pdf,
     page_count,
@@ -20,7 +20,7 @@ from scriba.pdf import (
     subset_pdf,
     text_layer_page,
 )
-from scriba.text import Box, Page, PageSource
+from scriba.models.text import Box, Page, PageSource
 
 # -- small PDFs made by hand -------------------------------------------------------------------
 

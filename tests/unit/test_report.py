@@ -20,8 +20,8 @@ from click.testing import CliRunner
 from PIL import Image
 
 from scriba import cli
-from scriba.document import DocumentKind, Source
-from scriba.manifest import (
+from scriba.models.document import DocumentKind, Source
+from scriba.models.manifest import (
     Artifact,
     ArtifactKind,
     Cost,
@@ -31,6 +31,9 @@ from scriba.manifest import (
     Stage,
     Status,
 )
+from scriba.models.summary import Summary, SummaryMethod
+from scriba.models.tags import Label, TaggedImage, Tags
+from scriba.models.translation import Translation
 from scriba.report import (
     INDEX,
     ReportError,
@@ -39,9 +42,6 @@ from scriba.report import (
     format_usd,
     write_report,
 )
-from scriba.summary import Summary, SummaryMethod
-from scriba.tags import Label, TaggedImage, Tags
-from scriba.translation import Translation
 
 FINISHED = datetime(2026, 3, 1, 12, 0, 30, tzinfo=UTC)
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}

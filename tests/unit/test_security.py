@@ -276,7 +276,7 @@ def _source(path: Path) -> tuple[str, str]:
 def test_the_rules_look_at_the_code() -> None:
     files = list(python_files())
     assert len(files) > 30
-    assert any(path.name == "translate.py" and "local" in path.parts for path in files)
+    assert any(path.name == "apertium.py" and "local" in path.parts for path in files)
 
 
 def test_no_shell_and_argument_lists_only() -> None:
@@ -297,7 +297,7 @@ def test_the_external_programs_get_their_text_on_stdin() -> None:
     assert runs, helper
     for call in runs:
         assert any(keyword.arg == "input" for keyword in call.keywords), helper
-    for relative in ("src/scriba/engines/local/speech.py", "src/scriba/engines/local/translate.py"):
+    for relative in ("src/scriba/engines/local/speech.py", "src/scriba/engines/local/apertium.py"):
         tree = ast.parse((ROOT / relative).read_text(encoding="utf-8"))
         calls = [
             node

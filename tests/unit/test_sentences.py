@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scriba.sentences import normalize_text, split_sentences
+from scriba.media.sentences import normalize_text, split_sentences
 from tests.pdf_text import pdf_text
 
 

@@ -9,10 +9,11 @@ from typing import Any
 import boto3
 import pytest
 
-from scriba.document import Options, Source
+from scriba.aws.storage import Storage
 from scriba.errors import SourceNotFound
+from scriba.models.document import Source
 from scriba.stages.start import request_from_message, resolve_key, start_document
-from scriba.storage import Storage
+from scriba.workflow import Options
 
 DEFINITION = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})
 

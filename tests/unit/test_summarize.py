@@ -1,9 +1,9 @@
 from __future__ import annotations
 
+from scriba.models.summary import SummaryMethod
+from scriba.models.tags import Label, TaggedImage, Tags
+from scriba.models.text import Box, DocumentText, Line, Page, PageSource, Word
 from scriba.stages.summarize import describe_labels, is_readable, readable_sentences
-from scriba.summary import SummaryMethod
-from scriba.tags import Label, TaggedImage, Tags
-from scriba.text import Box, DocumentText, Line, Page, PageSource, Word
 
 
 def tags(labels: list[Label], people: bool = False, images: int = 1) -> Tags:

@@ -14,16 +14,16 @@ from aws_lambda_powertools.utilities.parser.models import S3EventNotificationEve
 from moto import mock_aws
 from pydantic import ValidationError
 
-from scriba import aws as scriba_aws
 from scriba import layout
+from scriba.aws import clients as scriba_aws
+from scriba.aws.storage import Storage
 from scriba.config import Settings
-from scriba.document import S3Location, Source
 from scriba.engines import get_engines
-from scriba.manifest import Failure, Manifest, Stage, Status
+from scriba.models.document import S3Location, Source
+from scriba.models.manifest import Failure, Manifest, Stage, Status
 from scriba.stages import Context
 from scriba.stages.start import request_from_message, source_from_s3_event
 from scriba.stages.sweep import GAVE_UP, SweepRequest, attempt_of, sweep
-from scriba.storage import Storage
 
 REGION = "us-east-1"
 DEFINITION = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})

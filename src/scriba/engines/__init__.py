@@ -26,12 +26,12 @@ if TYPE_CHECKING:
     from PIL import Image
 
     from scriba.config import Settings
-    from scriba.document import S3Location
-    from scriba.narration import SpeechClip
-    from scriba.summary import SummaryDraft
-    from scriba.tags import ImageLabels
-    from scriba.text import Page
-    from scriba.translation import TranslatedText
+    from scriba.models.document import S3Location
+    from scriba.models.narration import SpeechClip
+    from scriba.models.summary import SummaryDraft
+    from scriba.models.tags import ImageLabels
+    from scriba.models.text import Page
+    from scriba.models.translation import TranslatedText
 
 
 @dataclass(frozen=True)

@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from scriba import layout
+from scriba.aws.storage import Storage
 from scriba.config import load_settings
-from scriba.document import S3Location, Source
 from scriba.errors import reason_for
-from scriba.files import write_atomically
 from scriba.local.cloud import LocalCloud
-from scriba.manifest import Failure, Manifest, Stage, Status
+from scriba.local.files import write_atomically
+from scriba.models.document import S3Location, Source
+from scriba.models.manifest import Failure, Manifest, Stage, Status
 from scriba.stages.start import execution_arn
-from scriba.storage import Storage
 
 logger = logging.getLogger(__name__)
 

@@ -21,13 +21,14 @@ from typing import Any
 from pydantic import Field
 
 from scriba import layout
+from scriba.aws.storage import Storage
 from scriba.config import load_settings
-from scriba.document import Model, Source
-from scriba.files import write_atomically
 from scriba.local.cloud import LocalCloud
+from scriba.local.files import write_atomically
 from scriba.local.run import export_results
-from scriba.manifest import Manifest
-from scriba.storage import Storage
+from scriba.models.base import Model
+from scriba.models.document import Source
+from scriba.models.manifest import Manifest
 
 logger = logging.getLogger(__name__)
 

@@ -21,12 +21,12 @@ from pydantic import BaseModel, ValidationError
 
 from scriba import layout
 from scriba.errors import ScribaError
-from scriba.files import write_atomically
-from scriba.manifest import Artifact, ArtifactKind, Failure, Manifest, Status
-from scriba.summary import Summary
-from scriba.tags import Label, TaggedImage, Tags
-from scriba.text import DocumentText
-from scriba.translation import Translation
+from scriba.local.files import write_atomically
+from scriba.models.manifest import Artifact, ArtifactKind, Failure, Manifest, Status
+from scriba.models.summary import Summary
+from scriba.models.tags import Label, TaggedImage, Tags
+from scriba.models.text import DocumentText
+from scriba.models.translation import Translation
 
 INDEX = "index.html"
 UNREADABLE = "unreadable"  # status shown for a manifest.json that is not a valid manifest

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any, Protocol, TypeVar
 
+from scriba.aws.storage import Storage
 from scriba.config import Settings, load_settings
 from scriba.engines import Engines, get_engines
 from scriba.errors import ScribaError
-from scriba.storage import Storage
 
 
 @dataclass

@@ -18,16 +18,6 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import Field, TypeAdapter
 
 from scriba import layout
-from scriba.document import (
-    Document,
-    DocumentKind,
-    Model,
-    OcrMode,
-    OcrPlan,
-    Options,
-    S3Location,
-    Source,
-)
 from scriba.engines import PageImage
 from scriba.errors import (
     BadDocument,
@@ -42,11 +32,13 @@ from scriba.errors import (
     TooManyPages,
     UnsupportedLanguage,
 )
-from scriba.intake import SNIFF_BYTES, sniff
-from scriba.manifest import Artifact, ArtifactKind
+from scriba.media.intake import SNIFF_BYTES, sniff
+from scriba.models.base import Model
+from scriba.models.document import DocumentKind, S3Location, Source
+from scriba.models.manifest import Artifact, ArtifactKind
+from scriba.models.text import DocumentText, Page
 from scriba.stages import Context, names_the_document, reuse
-from scriba.stages.results import TextResult
-from scriba.text import DocumentText, Page
+from scriba.workflow import Document, OcrMode, OcrPlan, Options, TextResult
 
 if TYPE_CHECKING:
     import pypdfium2 as pdfium
@@ -168,7 +160,7 @@ def _batches(pages: Sequence[int], size: int) -> list[list[int]]:
 
 def inspect(request: InspectRequest, ctx: Context) -> Document:
     """Checks the source, reads the text layer, and plans OCR for the pages without one."""
-    from scriba import pdf  # noqa: PLC0415  (pypdfium2: only the extract function needs it)
+    from scriba.media import pdf  # noqa: PLC0415  (pypdfium2: only the extract function needs it)
 
     source, settings = request.source, ctx.settings
     name = source.key
@@ -224,7 +216,7 @@ def inspect(request: InspectRequest, ctx: Context) -> Document:
                     )
                 needs_ocr = _read_pages(document, name, settings, text_pages, ocr_sizes, warnings)
         else:
-            from scriba.images import load_image  # noqa: PLC0415
+            from scriba.media.images import load_image  # noqa: PLC0415
 
             with load_image(path, name, settings) as image:  # validates size, pixels, integrity
                 count = int(image.info.get("frames", 1))  # a multi-page TIFF: its pages
@@ -292,7 +284,7 @@ def _read_pages(
     nor rendered: it is skipped, with a warning, and the rest of the document is processed.
     When no page at all can be read, the document fails with the first page's error.
     """
-    from scriba import pdf  # noqa: PLC0415
+    from scriba.media import pdf  # noqa: PLC0415
 
     count = pdf.page_count(document)
     needs_ocr: list[int] = []
@@ -344,7 +336,7 @@ def page_images(
 ) -> Iterator[PageImage]:
     """The pages as pixels: rendered from the PDF, or the image input's (a TIFF may have many)."""
     if document.kind is DocumentKind.PDF:
-        from scriba import pdf  # noqa: PLC0415
+        from scriba.media import pdf  # noqa: PLC0415
 
         with pdf.pdf_document(path, document.name) as opened:
             for number in numbers:
@@ -353,7 +345,7 @@ def page_images(
                 )
                 yield PageImage(number=number, image=image, dpi=ctx.settings.ocr_dpi)
     else:
-        from scriba.images import load_image  # noqa: PLC0415
+        from scriba.media.images import load_image  # noqa: PLC0415
 
         for number in numbers:
             image = load_image(path, document.name, ctx.settings, page=number)
@@ -385,7 +377,7 @@ def _job_output(document: Document) -> S3Location:
 
 def start_ocr_job(request: StartOcrJobRequest, ctx: Context) -> OcrJob:
     """Starts one asynchronous OCR job on a PDF of just the pages that need it."""
-    from scriba import pdf  # noqa: PLC0415
+    from scriba.media import pdf  # noqa: PLC0415
 
     document = request.document
     jobs = ctx.engines.ocr_jobs

@@ -7,10 +7,12 @@ import logging
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, TypeAdapter
+from pydantic import Field, TypeAdapter
 
 from scriba import layout
-from scriba.aws import client
+from scriba.aws.clients import client
+from scriba.aws.events import publish
+from scriba.aws.storage import Storage
 from scriba.cost import (
     Metered,
     comprehend_units,
@@ -20,52 +22,21 @@ from scriba.cost import (
     polly_item,
     textract_item,
 )
-from scriba.document import Document, Model, Options, S3Location, Source
 from scriba.errors import ScribaError
-from scriba.events import DocumentEvent, publish
-from scriba.manifest import Artifact, ArtifactKind, Cost, Failure, Manifest, Stage, Status
+from scriba.models.base import Model
+from scriba.models.document import S3Location
+from scriba.models.event import DocumentEvent
+from scriba.models.manifest import Artifact, ArtifactKind, Cost, Failure, Manifest, Stage, Status
 from scriba.stages import Context, reuse
-from scriba.stages.results import (
-    NarrationResult,
+from scriba.workflow import (
+    PipelineState,
     StageError,
     StageFailure,
     SummaryResult,
     TagResult,
-    TextResult,
-    TranslationResult,
 )
-from scriba.storage import Storage
 
 logger = logging.getLogger(__name__)
-
-
-class Analysis(Model):
-    text: TextResult
-    tags: TagResult | StageFailure
-
-
-class LanguageOutcome(Model):
-    """One item of the languages Map: results, or the stage that failed and why."""
-
-    language: str
-    translation: TranslationResult | None = None
-    narration: NarrationResult | None = None
-    stage: Stage | None = None
-    error: StageError | None = None
-
-
-class PipelineState(Model):
-    """The execution state as the workflow built it; fields appear as stages complete."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    source: Source
-    options: Options = Field(default_factory=Options)
-    document: Document | None = None
-    analysis: Analysis | None = None
-    summary: SummaryResult | StageFailure | None = None
-    outputs: list[LanguageOutcome] | None = None
-    failure: StageFailure | None = None
 
 
 class FinalizeRequest(Model):

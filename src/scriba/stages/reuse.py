@@ -15,9 +15,11 @@ from datetime import UTC, datetime
 from pydantic import Field
 
 from scriba import layout
-from scriba.document import Document, Model, S3Location
-from scriba.manifest import Artifact, ArtifactKind, Manifest, Status
+from scriba.models.base import Model
+from scriba.models.document import S3Location
+from scriba.models.manifest import Artifact, ArtifactKind, Manifest, Status
 from scriba.stages import Context
+from scriba.workflow import Document
 
 logger = logging.getLogger(__name__)
 

@@ -8,15 +8,15 @@ import logging
 from mutagen.mp3 import MP3
 
 from scriba import layout
-from scriba.chunking import chunk_by_characters
-from scriba.document import Document, Model
 from scriba.errors import EngineFailed
-from scriba.manifest import Artifact, ArtifactKind
-from scriba.narration import Narration
-from scriba.sentences import split_sentences
+from scriba.media.chunking import chunk_by_characters
+from scriba.media.sentences import split_sentences
+from scriba.models.base import Model
+from scriba.models.manifest import Artifact, ArtifactKind
+from scriba.models.narration import Narration
+from scriba.models.translation import Translation
 from scriba.stages import Context, names_the_document
-from scriba.stages.results import NarrationResult, TranslationResult
-from scriba.translation import Translation
+from scriba.workflow import Document, NarrationResult, TranslationResult
 
 logger = logging.getLogger(__name__)
 

@@ -16,10 +16,13 @@ from aws_lambda_powertools.utilities.parser.models import S3EventNotificationEve
 from pydantic import Field
 
 from scriba import layout
-from scriba.aws import client, service_errors
-from scriba.document import Model, Options, PipelineInput, S3Location, Source
+from scriba.aws.clients import client
+from scriba.aws.errors import service_errors
+from scriba.aws.storage import Storage
 from scriba.errors import PermanentError, SourceNotFound
-from scriba.storage import Storage
+from scriba.models.base import Model
+from scriba.models.document import S3Location, Source
+from scriba.workflow import Options, PipelineInput
 
 logger = logging.getLogger(__name__)
 

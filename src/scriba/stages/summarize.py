@@ -15,14 +15,14 @@ import re
 from pydantic import JsonValue
 
 from scriba import layout
-from scriba.document import Document, Model
-from scriba.manifest import Artifact, ArtifactKind
-from scriba.sentences import split_sentences
+from scriba.media.sentences import split_sentences
+from scriba.models.base import Model
+from scriba.models.manifest import Artifact, ArtifactKind
+from scriba.models.summary import Summary, SummaryDraft, SummaryMethod, TokenUsage
+from scriba.models.tags import Tags
+from scriba.models.text import DocumentText, PageSource
 from scriba.stages import Context, names_the_document
-from scriba.stages.results import StageFailure, SummaryResult, TagResult, TextResult
-from scriba.summary import Summary, SummaryDraft, SummaryMethod, TokenUsage
-from scriba.tags import Tags
-from scriba.text import DocumentText, PageSource
+from scriba.workflow import Document, StageFailure, SummaryResult, TagResult, TextResult
 
 logger = logging.getLogger(__name__)
 

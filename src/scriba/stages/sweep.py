@@ -38,14 +38,16 @@ from typing import Any, Literal
 from pydantic import Field
 
 from scriba import layout
-from scriba.aws import client, service_errors
+from scriba.aws.clients import client
+from scriba.aws.errors import service_errors
+from scriba.aws.storage import Storage
 from scriba.config import Settings, load_settings
-from scriba.document import Model, Options, PipelineInput, S3Location, Source
 from scriba.errors import ERROR_TYPES
-from scriba.manifest import Manifest, Stage, Status
+from scriba.models.base import Model
+from scriba.models.document import S3Location, Source
+from scriba.models.manifest import Manifest, Stage, Status
 from scriba.stages import Context
-from scriba.stages.results import StageError, StageFailure
-from scriba.storage import Storage
+from scriba.workflow import Options, PipelineInput, StageError, StageFailure
 
 logger = logging.getLogger(__name__)
 
@@ -290,11 +292,9 @@ class Sweeper:
 
     def _give_up(self, source: Source, last: tuple[str, str]) -> None:
         """Every attempt ended without a manifest: record the failure, so the sweeps stop."""
-        from scriba.stages.finalize import (  # noqa: PLC0415 (finalize pulls in the engines)
-            PipelineState,
-            RecordFailureRequest,
-            record_failure,
-        )
+        # finalize pulls in the engines: imported only when a record must be written
+        from scriba.stages.finalize import RecordFailureRequest, record_failure  # noqa: PLC0415
+        from scriba.workflow import PipelineState  # noqa: PLC0415
 
         status, arn = last
         attempts = self.settings.sweep_max_attempts + 1

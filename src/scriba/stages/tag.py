@@ -11,12 +11,13 @@ import logging
 from PIL import Image
 
 from scriba import layout
-from scriba.document import Document, DocumentKind, Model
-from scriba.manifest import Artifact, ArtifactKind
+from scriba.models.base import Model
+from scriba.models.document import DocumentKind
+from scriba.models.manifest import Artifact, ArtifactKind
+from scriba.models.tags import TaggedImage, Tags
 from scriba.stages import Context, names_the_document
 from scriba.stages.extract import local_copy
-from scriba.stages.results import TagResult
-from scriba.tags import TaggedImage, Tags
+from scriba.workflow import Document, TagResult
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ class _Tagger:
     """Labels pictures one by one and keeps what it made."""
 
     def __init__(self, document: Document, ctx: Context) -> None:
-        from scriba.images import for_labeling  # noqa: PLC0415  (Pillow: tag function only)
+        from scriba.media.images import for_labeling  # noqa: PLC0415  (Pillow: tag function only)
 
         self._encode = for_labeling
         self.document = document
@@ -81,7 +82,7 @@ def tag(request: TagRequest, ctx: Context | None = None) -> TagResult:
     skipped = 0
     with local_copy(ctx, document.source, document.name) as (path, _):
         if document.kind is DocumentKind.PDF:
-            from scriba import images, pdf  # noqa: PLC0415
+            from scriba.media import images, pdf  # noqa: PLC0415
 
             with pdf.pdf_document(path, document.name) as opened:
                 found = images.embedded_images(opened, settings.max_images, MIN_LABEL_SIDE)
@@ -90,7 +91,7 @@ def tag(request: TagRequest, ctx: Context | None = None) -> TagResult:
                     embedded.image.close()
                 skipped = found.skipped
         else:
-            from scriba.images import load_image  # noqa: PLC0415
+            from scriba.media.images import load_image  # noqa: PLC0415
 
             with load_image(path, document.name, settings) as picture:
                 if min(picture.size) < MIN_LABEL_SIDE:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 
 from scriba import layout
-from scriba.chunking import chunk_by_bytes
-from scriba.document import Document, Model
 from scriba.errors import UnsupportedLanguage
-from scriba.manifest import Artifact, ArtifactKind
+from scriba.media.chunking import chunk_by_bytes
+from scriba.models.base import Model
+from scriba.models.manifest import Artifact, ArtifactKind
+from scriba.models.summary import Summary
+from scriba.models.translation import Translation
 from scriba.stages import Context, names_the_document
-from scriba.stages.results import SummaryResult, TranslationResult
-from scriba.summary import Summary
-from scriba.translation import Translation
+from scriba.workflow import Document, SummaryResult, TranslationResult
 
 logger = logging.getLogger(__name__)
 

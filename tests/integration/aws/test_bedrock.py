@@ -23,7 +23,7 @@ from scriba.engines.aws.bedrock import (
     limits_for,
 )
 from scriba.errors import AccessDenied, EngineFailed, Throttled, TransientServiceError
-from scriba.summary import SummaryMethod
+from scriba.models.summary import SummaryMethod
 from tests.integration.aws.support import capture, load_fixture
 
 Stubbed = Callable[[str], tuple[Any, Any]]

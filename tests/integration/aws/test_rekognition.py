@@ -20,7 +20,7 @@ from scriba.errors import (
     TransientServiceError,
     UnsupportedDocumentType,
 )
-from scriba.images import for_labeling
+from scriba.media.images import for_labeling
 from tests.integration.aws.support import capture, load_fixture
 
 Stubbed = Callable[[str], tuple[Any, Any]]

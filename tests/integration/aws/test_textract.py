@@ -15,8 +15,8 @@ from botocore.stub import ANY
 from moto import mock_aws
 from PIL import Image, ImageDraw
 
+from scriba.aws.storage import Storage
 from scriba.config import Settings
-from scriba.document import S3Location
 from scriba.engines import OcrEngine, OcrJobs, PageImage
 from scriba.engines.aws.textract import (
     MAX_INLINE_BYTES,
@@ -36,8 +36,8 @@ from scriba.errors import (
     TransientServiceError,
     UnsupportedDocumentType,
 )
-from scriba.storage import Storage
-from scriba.text import PageSource
+from scriba.models.document import S3Location
+from scriba.models.text import PageSource
 from tests.integration.aws.support import capture, load_fixture
 
 Stubbed = Callable[[str], tuple[Any, Any]]

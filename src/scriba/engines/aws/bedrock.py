@@ -15,7 +15,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from scriba import aws
+from scriba.aws.clients import client as aws_client
+from scriba.aws.errors import service_errors
 from scriba.errors import (
     AccessDenied,
     EngineFailed,
@@ -23,8 +24,8 @@ from scriba.errors import (
     Throttled,
     TransientServiceError,
 )
-from scriba.sentences import split_sentences
-from scriba.summary import SummaryDraft, SummaryMethod, TokenUsage
+from scriba.media.sentences import split_sentences
+from scriba.models.summary import SummaryDraft, SummaryMethod, TokenUsage
 
 if TYPE_CHECKING:
     from mypy_boto3_bedrock_runtime import BedrockRuntimeClient
@@ -181,7 +182,7 @@ class BedrockSummarizer:
     def __init__(self, settings: Settings, client: BedrockRuntimeClient | None = None) -> None:
         self.model_id = settings.bedrock_model_id
         self.limits = limits_for(self.model_id)
-        self._client: BedrockRuntimeClient = client if client is not None else aws.client(SERVICE)
+        self._client: BedrockRuntimeClient = client if client is not None else aws_client(SERVICE)
 
     # -- prompts ------------------------------------------------------------------------------
 
@@ -253,7 +254,7 @@ class BedrockSummarizer:
         self, kind: str, text: str, language: str | None, max_sentences: int
     ) -> tuple[str, TokenUsage]:
         instruction = self._instruction(kind, language, max_sentences)
-        with aws.service_errors(ENGINE, None, BEDROCK_ERRORS):
+        with service_errors(ENGINE, None, BEDROCK_ERRORS):
             response: Any = self._client.converse(**self.request(instruction, text, max_sentences))
         usage = response.get("usage") or {}
         spent = TokenUsage(

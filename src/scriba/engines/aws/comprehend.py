@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from scriba import aws
+from scriba.aws.clients import client as aws_client
+from scriba.aws.errors import service_errors
 from scriba.errors import EngineFailed, ScribaError, TransientServiceError
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ MIN_SCORE = 0.5
 COMPREHEND_ERRORS: dict[str, type[ScribaError]] = {
     "InternalServerException": TransientServiceError,
     "TextSizeLimitExceededException": EngineFailed,
-    # TooManyRequestsException: scriba.aws.THROTTLING_CODES.
+    # TooManyRequestsException: scriba.aws.errors.THROTTLING_CODES.
 }
 
 
@@ -44,13 +45,13 @@ class ComprehendDetector:
     language (``zh-TW`` -> ``zh``), like the local detector's."""
 
     def __init__(self, settings: Settings, client: ComprehendClient | None = None) -> None:
-        self._client: ComprehendClient = client if client is not None else aws.client(SERVICE)
+        self._client: ComprehendClient = client if client is not None else aws_client(SERVICE)
 
     def detect(self, text: str) -> str | None:
         text = " ".join(text.split())
         if len(text) < MIN_CHARACTERS:
             return None
-        with aws.service_errors(SERVICE, None, COMPREHEND_ERRORS):
+        with service_errors(SERVICE, None, COMPREHEND_ERRORS):
             response = self._client.detect_dominant_language(Text=sample(text))
         languages = sorted(
             response.get("Languages") or [], key=lambda item: -float(item.get("Score", 0.0))

@@ -10,14 +10,15 @@ from xml.sax.saxutils import escape
 
 from botocore.exceptions import ClientError
 
-from scriba import aws
+from scriba.aws.clients import client as aws_client
+from scriba.aws.errors import service_errors
 from scriba.errors import (
     EngineFailed,
     ScribaError,
     TransientServiceError,
     UnsupportedLanguage,
 )
-from scriba.narration import SpeechClip
+from scriba.models.narration import SpeechClip
 
 if TYPE_CHECKING:
     from mypy_boto3_polly import PollyClient
@@ -39,7 +40,7 @@ POLLY_ERRORS: dict[str, type[ScribaError]] = {
     "InvalidSsmlException": EngineFailed,
     "LanguageNotSupportedException": UnsupportedLanguage,
     "EngineNotSupportedException": EngineFailed,
-    # ThrottlingException: scriba.aws.THROTTLING_CODES.
+    # ThrottlingException: scriba.aws.errors.THROTTLING_CODES.
 }
 
 _MESSAGES = {
@@ -119,7 +120,7 @@ class PollySpeech:
 
     def __init__(self, settings: Settings, client: PollyClient | None = None) -> None:
         self._voices = {code.lower(): voice for code, voice in settings.voices.items()}
-        self._client: PollyClient = client if client is not None else aws.client(SERVICE)
+        self._client: PollyClient = client if client is not None else aws_client(SERVICE)
         # Engines that turned out to work for voices the table does not know.
         self._engine_of: dict[str, Engine] = {}
 
@@ -169,7 +170,7 @@ class PollySpeech:
 
     def _synthesize(self, document: str, text: str, voice: Voice, engine: Engine) -> SpeechClip:
         try:
-            with aws.service_errors(SERVICE, None, POLLY_ERRORS):
+            with service_errors(SERVICE, None, POLLY_ERRORS):
                 if voice.language_code:
                     response = self._client.synthesize_speech(
                         Engine=engine,

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from scriba import aws
+from scriba.aws.clients import client as aws_client
+from scriba.aws.errors import service_errors
 from scriba.errors import ImageTooLarge, ScribaError, UnsupportedDocumentType
-from scriba.images import for_labeling
-from scriba.tags import ImageLabels, Label
+from scriba.media.images import for_labeling
+from scriba.models.tags import ImageLabels, Label
 
 if TYPE_CHECKING:
     from mypy_boto3_rekognition import RekognitionClient
@@ -22,8 +23,9 @@ PERSON = "Person"
 REKOGNITION_ERRORS: dict[str, type[ScribaError]] = {
     "ImageTooLargeException": ImageTooLarge,
     "InvalidImageFormatException": UnsupportedDocumentType,
-    # ProvisionedThroughputExceededException and ThrottlingException: scriba.aws.THROTTLING_CODES;
-    # InternalServerError: scriba.aws.TRANSIENT_CODES.
+    # ProvisionedThroughputExceededException and ThrottlingException:
+    # scriba.aws.errors.THROTTLING_CODES;
+    # InternalServerError: scriba.aws.errors.TRANSIENT_CODES.
 }
 
 Encoder = Callable[["Image.Image"], tuple[bytes, str]]
@@ -42,14 +44,14 @@ class RekognitionLabeler:
         client: RekognitionClient | None = None,
         encode: Encoder | None = None,
     ) -> None:
-        self._client: RekognitionClient = client if client is not None else aws.client(ENGINE)
+        self._client: RekognitionClient = client if client is not None else aws_client(ENGINE)
         # JPEG or PNG within DetectLabels' limits: 5 MB as bytes, 80 to 10,000 px per side
         # (smaller pictures are scaled up).
         self._encode: Encoder = encode or for_labeling
 
     def label(self, image: Image.Image, min_confidence: float, max_labels: int) -> ImageLabels:
         data, _ = self._encode(image)
-        with aws.service_errors(ENGINE, None, REKOGNITION_ERRORS):
+        with service_errors(ENGINE, None, REKOGNITION_ERRORS):
             response = self._client.detect_labels(
                 Image={"Bytes": data},
                 MinConfidence=float(min_confidence),

@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from botocore.exceptions import ClientError
 from PIL import Image
 
-from scriba import aws
-from scriba.document import S3Location
+from scriba.aws.clients import client as aws_client
+from scriba.aws.errors import service_errors
+from scriba.aws.storage import Storage
 from scriba.errors import (
     AccessDenied,
     CorruptDocument,
@@ -38,8 +39,8 @@ from scriba.errors import (
     TransientServiceError,
     UnsupportedDocumentType,
 )
-from scriba.storage import Storage
-from scriba.text import Box, Line, Page, PageSource, Word
+from scriba.models.document import S3Location
+from scriba.models.text import Box, Line, Page, PageSource, Word
 
 if TYPE_CHECKING:
     from mypy_boto3_textract import TextractClient
@@ -77,7 +78,7 @@ TEXTRACT_ERRORS: dict[str, type[ScribaError]] = {
     "InvalidJobIdException": OcrJobFailed,
     "InternalServerError": TransientServiceError,
     # Throttling (ProvisionedThroughputExceededException, ThrottlingException,
-    # LimitExceededException) is in scriba.aws.THROTTLING_CODES.
+    # LimitExceededException) is in scriba.aws.errors.THROTTLING_CODES.
 }
 
 PageSize = tuple[float, float]
@@ -87,7 +88,7 @@ PageSize = tuple[float, float]
 def textract_errors(document: str | None = None) -> Iterator[None]:
     """Textract's errors as scriba's typed errors, with a plain message for a reused token."""
     try:
-        with aws.service_errors(SERVICE, document, TEXTRACT_ERRORS):
+        with service_errors(SERVICE, document, TEXTRACT_ERRORS):
             yield
     except EngineFailed as error:
         if _error_code(error) == "IdempotentParameterMismatchException":
@@ -169,7 +170,7 @@ def pages_from_blocks(
 
     Lines come in the order of their PAGE block's CHILD relationship (Textract's reading order),
     words in the order of their LINE's. Boxes are already fractions of the page and confidences
-    0 to 100, as in ``scriba.text``. Textract does not report page dimensions: ``sizes`` gives
+    0 to 100, as in ``scriba.models.text``. Textract does not report page dimensions: ``sizes`` gives
     them per page number, ``default_size`` for the pages it lacks. Other block types (tables,
     forms, layout) are ignored: ``Page`` holds lines and words.
     """
@@ -286,7 +287,7 @@ class TextractOcr:
 
     def __init__(self, settings: Settings, client: TextractClient | None = None) -> None:
         self._features = _features(settings)
-        self._client: TextractClient = client if client is not None else aws.client(SERVICE)
+        self._client: TextractClient = client if client is not None else aws_client(SERVICE)
 
     def recognize(self, page: PageImage, languages: Sequence[str]) -> Page:
         """``languages`` is not used: Textract detects the (Latin-script) language itself."""
@@ -343,7 +344,7 @@ class TextractJobs:
         storage: Storage | None = None,
     ) -> None:
         self._features = _features(settings)
-        self._client: TextractClient = client if client is not None else aws.client(SERVICE)
+        self._client: TextractClient = client if client is not None else aws_client(SERVICE)
         self._storage = storage
 
     @staticmethod

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from scriba import aws
+from scriba.aws.clients import client as aws_client
+from scriba.aws.errors import service_errors
 from scriba.errors import (
     EngineFailed,
     ScribaError,
@@ -13,7 +14,7 @@ from scriba.errors import (
     UnsupportedLanguage,
     UnsupportedLanguagePair,
 )
-from scriba.translation import TranslatedText
+from scriba.models.translation import TranslatedText
 
 if TYPE_CHECKING:
     from mypy_boto3_translate import TranslateClient
@@ -71,7 +72,7 @@ class AwsTranslator:
     max_request_bytes = 10_000
 
     def __init__(self, settings: Settings, client: TranslateClient | None = None) -> None:
-        self._client: TranslateClient = client if client is not None else aws.client(SERVICE)
+        self._client: TranslateClient = client if client is not None else aws_client(SERVICE)
 
     def supported_targets(self, source: str) -> list[str]:
         source = normalized(source)
@@ -103,7 +104,7 @@ class AwsTranslator:
         if source == target:
             return TranslatedText(text=text, route=[source, target])
         try:
-            with aws.service_errors(SERVICE, None, TRANSLATE_ERRORS):
+            with service_errors(SERVICE, None, TRANSLATE_ERRORS):
                 response = self._client.translate_text(
                     Text=text,
                     SourceLanguageCode=aws_code(source),

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 def ocr_engine(settings: Settings) -> OcrEngine:
-    from scriba.engines.local.ocr import TesseractOcr  # noqa: PLC0415
+    from scriba.engines.local.tesseract import TesseractOcr  # noqa: PLC0415
 
     return TesseractOcr(settings)
 
@@ -39,13 +39,13 @@ def image_labeler(settings: Settings) -> ImageLabeler:
 
 
 def summarizer(settings: Settings) -> Summarizer:
-    from scriba.engines.local.summary import ExtractiveSummarizer  # noqa: PLC0415
+    from scriba.engines.local.lexrank import ExtractiveSummarizer  # noqa: PLC0415
 
     return ExtractiveSummarizer(settings)
 
 
 def translator(settings: Settings) -> Translator:
-    from scriba.engines.local.translate import ApertiumTranslator  # noqa: PLC0415
+    from scriba.engines.local.apertium import ApertiumTranslator  # noqa: PLC0415
 
     return ApertiumTranslator(settings)
 
@@ -57,6 +57,6 @@ def speech_synthesizer(settings: Settings) -> SpeechSynthesizer:
 
 
 def language_detector(settings: Settings) -> LanguageDetector:
-    from scriba.engines.local.language import LinguaDetector  # noqa: PLC0415
+    from scriba.engines.local.lingua import LinguaDetector  # noqa: PLC0415
 
     return LinguaDetector(settings)

@@ -42,8 +42,8 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from scriba.images import to_rgb
-from scriba.tags import ImageLabels, Label
+from scriba.media.images import to_rgb
+from scriba.models.tags import ImageLabels, Label
 
 if TYPE_CHECKING:
     from PIL import Image

@@ -23,7 +23,7 @@ import lameenc
 
 from scriba.engines.local.programs import run_program
 from scriba.errors import EngineFailed, UnsupportedLanguage
-from scriba.narration import SpeechClip
+from scriba.models.narration import SpeechClip
 
 if TYPE_CHECKING:
     from scriba.config import Settings

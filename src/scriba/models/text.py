@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from scriba.document import Model
+from scriba.models.base import Model
 
 SCHEMA_VERSION: Literal["1"] = "1"
 

@@ -36,7 +36,7 @@ from lingua import Language, LanguageDetectorBuilder
 from PIL import Image
 
 from scriba.errors import EngineFailed
-from scriba.text import Box, Line, Page, PageSource, Word
+from scriba.models.text import Box, Line, Page, PageSource, Word
 
 if TYPE_CHECKING:
     from lingua import LanguageDetector

@@ -8,7 +8,8 @@ from typing import Literal
 
 from pydantic import Field, JsonValue
 
-from scriba.document import DocumentKind, Model, Source
+from scriba.models.base import Model
+from scriba.models.document import DocumentKind, Source
 
 SCHEMA_VERSION: Literal["1"] = "1"
 

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from scriba.summary import SummaryDraft, SummaryMethod
+from scriba.models.summary import SummaryDraft, SummaryMethod
 
 if TYPE_CHECKING:
     from scriba.config import Settings

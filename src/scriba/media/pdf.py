@@ -3,7 +3,7 @@
 Used by both executors (it ships in the extract Lambda), so it imports nothing heavier than
 pypdfium2 and Pillow.
 
-Page ``number`` arguments are 1-based, like ``scriba.text.Page.number``.
+Page ``number`` arguments are 1-based, like ``scriba.models.text.Page.number``.
 
 The text layer is read with pdfium's bulk calls: the page's text once, then one loose character
 box for the first and for the last character of each word (a word's characters sit on one
@@ -33,7 +33,7 @@ from scriba.errors import (
     EncryptedDocument,
     NoPages,
 )
-from scriba.text import Page, PageSource
+from scriba.models.text import Page, PageSource
 
 if TYPE_CHECKING:
     from PIL import Image

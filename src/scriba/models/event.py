@@ -1,15 +1,12 @@
-"""Events for downstream consumers: "Document Processed" and "Document Failed" on EventBridge."""
+"""The event downstream consumers receive: "Document Processed" or "Document Failed"."""
 
 from __future__ import annotations
 
-import json
-
 from pydantic import Field
 
-from scriba.aws import client, service_errors
-from scriba.document import Model, Source
-from scriba.errors import TransientServiceError
-from scriba.manifest import Failure, Manifest, Status
+from scriba.models.base import Model
+from scriba.models.document import Source
+from scriba.models.manifest import Failure, Manifest, Status
 
 EVENT_SOURCE = "scriba"
 PROCESSED = "Document Processed"
@@ -46,27 +43,3 @@ class DocumentEvent(Model):
             languages=manifest.languages,
             failure=manifest.failure,
         )
-
-
-def publish(event: DocumentEvent, bus: str | None) -> bool:
-    """Puts the event on ``bus``; returns False when no bus is configured."""
-    if not bus:
-        return False
-    with service_errors("events", event.name):
-        response = client("events").put_events(
-            Entries=[
-                {
-                    "Source": EVENT_SOURCE,
-                    "DetailType": event.detail_type,
-                    "Detail": json.dumps(event.model_dump(mode="json")),
-                    "EventBusName": bus,
-                }
-            ]
-        )
-    if response.get("FailedEntryCount", 0):
-        entry = response["Entries"][0]
-        raise TransientServiceError(
-            f"EventBridge refused the event: {entry.get('ErrorCode')}: {entry.get('ErrorMessage')}",
-            document=event.name,
-        )
-    return True

@@ -1,4 +1,4 @@
-"""boto3 clients and the translation of service errors into scriba's typed errors.
+"""The translation of AWS service errors into scriba's typed errors.
 
 Throttling must stay recognisable all the way to the state machine's ``Retry``: every AWS call
 goes through ``service_errors`` so that a ``ThrottlingException`` becomes ``Throttled`` instead of
@@ -9,11 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from functools import lru_cache
-from typing import Any
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import (
     ClientError,
     ConnectionClosedError,
@@ -66,24 +62,6 @@ TRANSIENT_CODES = frozenset(
 
 NOT_FOUND_CODES = frozenset({"NoSuchKey", "NoSuchBucket", "404", "NotFound", "NoSuchVersion"})
 ACCESS_CODES = frozenset({"AccessDenied", "AccessDeniedException", "403", "Forbidden"})
-
-# A short client-side retry absorbs blips; the state machine's Retry (with backoff and jitter)
-# handles sustained throttling without holding a Lambda open.
-_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 3}, connect_timeout=10, read_timeout=60
-)
-
-
-@lru_cache(maxsize=1)
-def session() -> boto3.session.Session:
-    """The session behind every scriba client (tests register botocore event hooks on it)."""
-    return boto3.session.Session()
-
-
-@lru_cache(maxsize=32)
-def client(service: str, region: str | None = None) -> Any:
-    """A boto3 client, cached per process so warm Lambdas reuse connections."""
-    return session().client(service, region_name=region, config=_CONFIG)  # type: ignore[call-overload]
 
 
 def error_for(

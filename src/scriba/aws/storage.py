@@ -15,8 +15,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from scriba.aws import client, service_errors
-from scriba.document import S3Location
+from scriba.aws.clients import client
+from scriba.aws.errors import service_errors
+from scriba.models.document import S3Location
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -18,7 +18,7 @@ import pycountry
 
 from scriba.engines.local.programs import run_program
 from scriba.errors import EngineFailed, UnsupportedLanguagePair
-from scriba.translation import TranslatedText
+from scriba.models.translation import TranslatedText
 
 if TYPE_CHECKING:
     from scriba.config import Settings

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import codecs
 
-from scriba.document import DocumentKind
 from scriba.errors import EmptyDocument, UnsupportedDocumentType
+from scriba.models.document import DocumentKind
 
 # Kinds we refuse, named so that the error says what the file really is.
 _KNOWN_OTHERS: tuple[tuple[bytes, str], ...] = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from scriba.document import Model
+from scriba.models.base import Model
 
 
 class SpeechClip(Model):
