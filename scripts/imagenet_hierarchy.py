@@ -46,7 +46,7 @@ import hashlib
 import json
 import re
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -306,48 +306,13 @@ def build(
     synsets: Mapping[str, Synset], wnids: Sequence[str], names: Sequence[str]
 ) -> dict[str, object]:
     """The hierarchy of the classes ``wnids`` (named ``names``), as written to the JSON file."""
-    for offset, level in sorted(LEVELS.items()):
-        if level.lower() not in lemma_names(synsets[offset]):
-            raise SystemExit(f"{level!r} is not a lemma of {offset} {synsets[offset].lemmas}")
-    for part, whole in sorted(PART_OF.items()):
-        if whole not in synsets[part].part_holonyms:
-            raise SystemExit(f"{whole} is not a part holonym of {part} {synsets[part].lemmas}")
-
-    def parents(offset: str) -> Iterable[str]:
-        yield from (up for up in synsets[offset].hypernyms if (offset, up) not in CUT_EDGES)
-        if offset in PART_OF:
-            yield PART_OF[offset]
-
-    @cache
-    def above(offset: str) -> frozenset[str]:
-        """Every synset above ``offset``."""
-        found: set[str] = set()
-        for up in parents(offset):
-            found |= {up} | above(up)
-        return frozenset(found)
-
-    def kept(offsets: Iterable[str]) -> set[str]:
-        return {LEVELS[offset] for offset in offsets if offset in LEVELS}
-
-    level_parents: dict[str, set[str]] = {}
-    for offset, level in LEVELS.items():
-        level_parents.setdefault(level, set()).update(kept(above(offset)))
-    for level, ancestors in level_parents.items():
-        if level in ancestors:
-            raise SystemExit(f"{level!r} is its own ancestor: rename one of its synsets")
-
+    check_corrections(synsets)
+    above = ancestry(synsets)
+    level_parents = level_ancestors(above)
     display = [
         title_case(CLASS_NAMES.get(wnid, name)) for wnid, name in zip(wnids, names, strict=True)
     ]
-    by_name: dict[str, set[str]] = {}
-    for wnid, name in zip(wnids, display, strict=True):
-        offset = wnid.removeprefix("n")
-        if offset not in synsets:
-            raise SystemExit(f"ImageNet class {wnid} ({name}) is not a WordNet noun synset")
-        if name in level_parents:
-            raise SystemExit(f"class {wnid} {name!r} has the name of a level")
-        offset = PICTURED_SENSE.get(offset, offset)
-        by_name.setdefault(name, set()).update(kept({offset} | above(offset)))
+    by_name = class_ancestors(synsets, above, wnids, display, level_parents)
 
     # Most specific first: fewer classes below, then more levels above. Both orders agree with
     # the hierarchy (a level has at least the classes of any level below it, and fewer levels
@@ -373,6 +338,76 @@ def build(
         for level in specific_first(level_parents)
     }
     return {"levels": levels, "classes": classes}
+
+
+def check_corrections(synsets: Mapping[str, Synset]) -> None:
+    """Exits unless every level is named by one of its synset's lemmas and every ``PART_OF``
+    whole is a part holonym of its class: a typo in an offset would otherwise go unnoticed."""
+    for offset, level in sorted(LEVELS.items()):
+        if level.lower() not in lemma_names(synsets[offset]):
+            raise SystemExit(f"{level!r} is not a lemma of {offset} {synsets[offset].lemmas}")
+    for part, whole in sorted(PART_OF.items()):
+        if whole not in synsets[part].part_holonyms:
+            raise SystemExit(f"{whole} is not a part holonym of {part} {synsets[part].lemmas}")
+
+
+def ancestry(synsets: Mapping[str, Synset]) -> Callable[[str], frozenset[str]]:
+    """Every synset above a synset, along WordNet's hypernyms with the ``CUT_EDGES`` cut, and
+    from a ``PART_OF`` part to its whole; memoized, as the classes share most of their
+    ancestors."""
+
+    def parents(offset: str) -> Iterable[str]:
+        yield from (up for up in synsets[offset].hypernyms if (offset, up) not in CUT_EDGES)
+        if offset in PART_OF:
+            yield PART_OF[offset]
+
+    @cache
+    def above(offset: str) -> frozenset[str]:
+        found: set[str] = set()
+        for up in parents(offset):
+            found |= {up} | above(up)
+        return frozenset(found)
+
+    return above
+
+
+def kept_levels(offsets: Iterable[str]) -> set[str]:
+    """The names of the ``LEVELS`` among ``offsets``."""
+    return {LEVELS[offset] for offset in offsets if offset in LEVELS}
+
+
+def level_ancestors(above: Callable[[str], frozenset[str]]) -> dict[str, set[str]]:
+    """Each level's ancestor levels (a name shared by two synsets gets the ancestors of both);
+    exits if a level is its own ancestor (a shared name, one of its synsets above the other)."""
+    level_parents: dict[str, set[str]] = {}
+    for offset, level in LEVELS.items():
+        level_parents.setdefault(level, set()).update(kept_levels(above(offset)))
+    for level, ancestors in level_parents.items():
+        if level in ancestors:
+            raise SystemExit(f"{level!r} is its own ancestor: rename one of its synsets")
+    return level_parents
+
+
+def class_ancestors(
+    synsets: Mapping[str, Synset],
+    above: Callable[[str], frozenset[str]],
+    wnids: Sequence[str],
+    display: Sequence[str],
+    level_parents: Mapping[str, set[str]],
+) -> dict[str, set[str]]:
+    """The levels of each class name (``display``, in Title Case) and above it, walked up from
+    the sense its pictures show; two classes of one name get the levels of both. Exits on a
+    class that is not a WordNet noun, or whose name is a level's."""
+    by_name: dict[str, set[str]] = {}
+    for wnid, name in zip(wnids, display, strict=True):
+        offset = wnid.removeprefix("n")
+        if offset not in synsets:
+            raise SystemExit(f"ImageNet class {wnid} ({name}) is not a WordNet noun synset")
+        if name in level_parents:
+            raise SystemExit(f"class {wnid} {name!r} has the name of a level")
+        offset = PICTURED_SENSE.get(offset, offset)
+        by_name.setdefault(name, set()).update(kept_levels({offset} | above(offset)))
+    return by_name
 
 
 def render(hierarchy: Mapping[str, object], header: Mapping[str, str]) -> str:

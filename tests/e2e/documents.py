@@ -11,8 +11,8 @@ from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 
-from scriba.media.images import embedded_images
 from scriba.media.pdf import pdf_document
+from scriba.media.pdf_pictures import embedded_images
 from tests.e2e.aws_services import page_lines
 from tests.scans import image_only_pdf
 

@@ -17,9 +17,9 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image, ImageOps
 
-from scriba import engines
+from scriba.aws.clients import AwsClients
 from scriba.config import Settings
-from scriba.engines.local import image_labeler
+from scriba.engines import Engines
 from scriba.engines.local.labels import (
     ENGINE,
     FRONTAL_FACE_CONFIDENCE,
@@ -28,8 +28,9 @@ from scriba.engines.local.labels import (
     imagenet_hierarchy,
     models,
 )
-from scriba.media.images import embedded_images, for_labeling
-from scriba.models.tags import ImageLabels
+from scriba.engines.ports import ImageLabeler, ImageLabels
+from scriba.media.labeling import Picture, for_labeling
+from scriba.media.pdf_pictures import embedded_images
 
 pytestmark = pytest.mark.local_engines
 
@@ -79,8 +80,8 @@ def _classes(result: ImageLabels) -> list[str]:
 
 
 def test_factory_builds_the_labeler_for_the_port() -> None:
-    built = image_labeler(Settings(engines="local"))
-    assert isinstance(built, engines.ImageLabeler)
+    built = Engines(Settings(engines="local"), AwsClients()).labeler
+    assert isinstance(built, ImageLabeler)
     assert built.name == ENGINE == "efficientnet-lite0+opencv"
     assert models() is models()  # loaded once per process
 
@@ -89,13 +90,13 @@ def test_photo_embedded_in_a_latex_document(labeler: LocalImageLabeler, corpus: 
     # A coati on a branch. ImageNet has no coati: its nearest classes are other mammals, none of
     # them confidently; together they make a confident "Mammal" and "Animal".
     (photo,) = embedded_images(pdfium.PdfDocument(corpus / "pdflatex-image.pdf"), 5)
-    result = labeler.label(photo.image, min_confidence=70, max_labels=10)
+    result = labeler.label(Picture.of(photo.image), min_confidence=70, max_labels=10)
     _well_formed(result, 70, 10)
     assert [label.name for label in result.labels] == ["Animal", "Mammal"]
     assert result.labels[1].categories == ["Animal"]
     assert (result.faces, result.people) == (0, False)
 
-    everything = labeler.label(photo.image, min_confidence=0, max_labels=2000)
+    everything = labeler.label(Picture.of(photo.image), min_confidence=0, max_labels=2000)
     _well_formed(everything, 0, 2000)
     assert set(_classes(everything)[:5]) <= MAMMALS
     assert everything.labels[0].confidence < 100
@@ -109,7 +110,7 @@ def test_photo_embedded_in_a_latex_document(labeler: LocalImageLabeler, corpus: 
 def test_aerial_photo_in_a_cmyk_scan(labeler: LocalImageLabeler, corpus: Path) -> None:
     # Clouds and forest seen past a small plane's wing.
     (photo,) = embedded_images(pdfium.PdfDocument(corpus / "cmyk-image.pdf"), 5)
-    result = labeler.label(photo.image, min_confidence=70, max_labels=10)
+    result = labeler.label(Picture.of(photo.image), min_confidence=70, max_labels=10)
     _well_formed(result, 70, 10)
     wing = next(label for label in result.labels if label.name == "Airplane Wing")
     assert wing.confidence > 85
@@ -120,21 +121,30 @@ def test_aerial_photo_in_a_cmyk_scan(labeler: LocalImageLabeler, corpus: Path) -
 
 
 def test_real_photos_get_their_labels(labeler: LocalImageLabeler, samples: Path) -> None:
-    espresso = labeler.label(_photo(samples, "coffee.png"), min_confidence=70, max_labels=10)
+    espresso = labeler.label(
+        Picture.of(_photo(samples, "coffee.png")), min_confidence=70, max_labels=10
+    )
     _well_formed(espresso, 70, 10)
     assert _classes(espresso) == ["Espresso"]
     assert {label.name for label in espresso.labels} == {"Espresso", "Coffee", "Beverage", "Food"}
     assert espresso.labels[-1].confidence > 80
 
-    cat = labeler.label(_photo(samples, "chelsea.png"), min_confidence=70, max_labels=10)
+    cat = labeler.label(
+        Picture.of(_photo(samples, "chelsea.png")), min_confidence=70, max_labels=10
+    )
     _well_formed(cat, 70, 10)
     assert {"Cat", "Domestic Animal", "Mammal"} <= {label.name for label in cat.labels}
-    assert set(_classes(labeler.label(_photo(samples, "chelsea.png"), 5, 20))) <= DOMESTIC_CATS
+    assert (
+        set(_classes(labeler.label(Picture.of(_photo(samples, "chelsea.png")), 5, 20)))
+        <= DOMESTIC_CATS
+    )
     assert (cat.faces, cat.people) == (0, False)  # a cat's face is not a person's
 
 
 def test_a_face_makes_a_person(labeler: LocalImageLabeler, samples: Path) -> None:
-    astronaut = labeler.label(_photo(samples, "astronaut.png"), min_confidence=70, max_labels=10)
+    astronaut = labeler.label(
+        Picture.of(_photo(samples, "astronaut.png")), min_confidence=70, max_labels=10
+    )
     assert astronaut.faces == 1
     assert astronaut.people is True
     assert [(label.name, label.confidence) for label in astronaut.labels] == [
@@ -145,7 +155,7 @@ def test_a_face_makes_a_person(labeler: LocalImageLabeler, samples: Path) -> Non
 def test_a_face_in_profile_counts_too(labeler: LocalImageLabeler, samples: Path) -> None:
     # The cameraman looks into his camera, side on; the classifier sees the tripod.
     with Image.open(samples / "camera.png") as grey:
-        result = labeler.label(grey, min_confidence=70, max_labels=10)
+        result = labeler.label(Picture.of(grey), min_confidence=70, max_labels=10)
     assert (result.faces, result.people) == (1, True)
     assert [label.name for label in result.labels] == ["Device", "Tripod", PERSON]
 
@@ -161,7 +171,7 @@ def test_faces_are_counted(labeler: LocalImageLabeler, samples: Path) -> None:
         grid.paste(
             ImageOps.expand(tile, 30, fill=128), ((position % 2) * 160, (position // 2) * 160)
         )
-    result = labeler.label(grid, min_confidence=50, max_labels=5)
+    result = labeler.label(Picture.of(grid), min_confidence=50, max_labels=5)
     assert (result.faces, result.people) == (4, True)
     assert result.labels[0].name == PERSON
 
@@ -181,7 +191,7 @@ def test_text_pages_have_no_faces(
     pdf = pdfium.PdfDocument(corpus / document)
     for number in pages:
         page = pdf[number - 1].render(scale=150 / 72).to_pil().convert("L")
-        result = labeler.label(page, min_confidence=50, max_labels=10)
+        result = labeler.label(Picture.of(page), min_confidence=50, max_labels=10)
         assert (number, result.faces, result.people) == (number, 0, False)
         assert PERSON not in {label.name for label in result.labels}
 
@@ -190,9 +200,9 @@ def test_tiny_corpus_png_is_labelled_as_stored(labeler: LocalImageLabeler, corpu
     # smile.png is 16x16: under load_image's default minimum of 32 px for OCR, but the tag stage
     # labels it, and stores it as for_labeling encodes it (80x80 PNG).
     with Image.open(corpus / "smile.png") as smile:
-        direct = labeler.label(smile, min_confidence=0, max_labels=5)
+        direct = labeler.label(Picture.of(smile), min_confidence=0, max_labels=5)
         data, media_type = for_labeling(smile)
-    stored = labeler.label(Image.open(io.BytesIO(data)), min_confidence=0, max_labels=5)
+    stored = labeler.label(Picture.of(Image.open(io.BytesIO(data))), min_confidence=0, max_labels=5)
     for result in (direct, stored):
         _well_formed(result, 0, 5)
         assert len(result.labels) == 5
@@ -206,13 +216,15 @@ def test_transparent_and_grey_pictures(labeler: LocalImageLabeler, samples: Path
     cut_out.putalpha(255)
     grey = coffee.convert("L")
     for picture in (cut_out, grey):
-        result = labeler.label(picture, min_confidence=50, max_labels=5)
+        result = labeler.label(Picture.of(picture), min_confidence=50, max_labels=5)
         assert "Espresso" in _classes(result)
 
 
 def test_threads_get_the_answers_of_one_thread(labeler: LocalImageLabeler, samples: Path) -> None:
     pictures = [_photo(samples, name) for name in ("coffee.png", "astronaut.png", "chelsea.png")]
-    alone = [labeler.label(picture, 1, 5) for picture in pictures]
+    alone = [labeler.label(Picture.of(picture), 1, 5) for picture in pictures]
     with ThreadPoolExecutor(max_workers=3) as pool:
-        together = list(pool.map(lambda picture: labeler.label(picture, 1, 5), pictures * 2))
+        together = list(
+            pool.map(lambda picture: labeler.label(Picture.of(picture), 1, 5), pictures * 2)
+        )
     assert together == alone * 2

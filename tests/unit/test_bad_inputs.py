@@ -30,13 +30,13 @@ from scriba.local.run import (
     printable,
     summary_line,
 )
-from scriba.media.images import embedded_images
 from scriba.media.intake import sniff
 from scriba.media.pdf import check_picture_sizes, pdf_document
+from scriba.media.pdf_pictures import embedded_images
 from scriba.models.document import Source
 from scriba.models.manifest import Failure, Manifest, Stage, Status
 from scriba.models.text import Page
-from scriba.stages.extract import _read_pages
+from scriba.stages.extract.inspect import read_pdf
 from scriba.stages.start import resolve_key
 from tests.badinputs import makers
 from tests.badinputs.corpus import (
@@ -184,11 +184,8 @@ def _pages(
 ) -> tuple[list[Page], list[int], list[str]]:
     path = tmp_path / "in.pdf"
     path.write_bytes(data)
-    text_pages: list[Page] = []
-    warnings: list[str] = []
-    with pdf_document(path, "in/doc.pdf") as document:
-        ocr = _read_pages(document, "in/doc.pdf", settings, text_pages, {}, warnings)
-    return text_pages, ocr, warnings
+    reading = read_pdf(path, "in/doc.pdf", settings)
+    return reading.text_pages, reading.needs_ocr, reading.warnings
 
 
 def test_a_page_pdfium_cannot_load_is_skipped_with_a_warning(tmp_path: Path) -> None:

@@ -22,14 +22,10 @@ from scriba.errors import (
     ImageTooSmall,
     UnsupportedDocumentType,
 )
-from scriba.media.images import (
-    LABELING_MIN_SIDE,
-    EmbeddedImage,
-    EmbeddedImages,
-    embedded_images,
-    for_labeling,
-    load_image,
-)
+from scriba.media.image_input import load_image
+from scriba.media.labeling import LABELING_MIN_SIDE, for_labeling
+from scriba.media.pdf_pictures import EmbeddedImage, EmbeddedImages, embedded_images
+from tests.badinputs.makers import pdf_file
 
 RED, BLUE, WHITE, BLACK = (255, 0, 0), (0, 0, 255), (255, 255, 255), (0, 0, 0)
 
@@ -315,19 +311,7 @@ def _pdf(*pages: tuple[bytes, dict[str, bytes]]) -> bytes:
         b" ".join(b"%d 0 R" % kid for kid in kids),
         len(kids),
     )
-    out = io.BytesIO()
-    out.write(b"%PDF-1.7\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    out.writelines(b"%010d 00000 n \n" % offset for offset in offsets)
-    out.write(
-        b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    )
-    return out.getvalue()
+    return pdf_file(objects)
 
 
 def _image_xobject(entries: str, data: bytes) -> bytes:

@@ -21,41 +21,20 @@ from scriba.media.pdf import (
     text_layer_page,
 )
 from scriba.models.text import Box, Page, PageSource
+from tests.badinputs.makers import pdf_file, stream
 
 # -- small PDFs made by hand -------------------------------------------------------------------
 
 
-def _pdf_bytes(objects: list[bytes]) -> bytes:
-    """A PDF file of these objects (numbered from 1, the first the catalog) with a valid xref."""
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
-
-
-def _stream(data: bytes) -> bytes:
-    return b"<< /Length %d >>\nstream\n" % len(data) + data + b"\nendstream"
-
-
 def _one_page_pdf(font: bytes, content: bytes, extra_objects: tuple[bytes, ...] = ()) -> bytes:
-    return _pdf_bytes(
+    return pdf_file(
         [
             b"<< /Type /Catalog /Pages 2 0 R >>",
             b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792]"
             b" /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
             font,
-            _stream(content),
+            stream(content),
             *extra_objects,
         ]
     )
@@ -72,7 +51,7 @@ def _private_use_pdf() -> bytes:
     return _one_page_pdf(
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode 6 0 R >>",
         b"BT /F1 12 Tf 72 700 Td (Hello world, this is text) Tj ET",
-        (_stream(cmap),),
+        (stream(cmap),),
     )
 
 
@@ -349,14 +328,14 @@ def _turned_text_pdf(rotate: int) -> bytes:
     for index, line in enumerate(lines):
         content += b"0 1 -1 0 %d 100 Tm (%s) Tj " % (300 + 20 * index, line)
     content += b"ET"
-    return _pdf_bytes(
+    return pdf_file(
         [
             b"<< /Type /Catalog /Pages 2 0 R >>",
             b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Rotate %d" % rotate
             + b" /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
             b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-            _stream(content),
+            stream(content),
         ]
     )
 

@@ -122,73 +122,99 @@ def shell_problems(source: str, name: str) -> list[str]:
     """Every breach of the no-shell rules in ``source``."""
     tree = ast.parse(source, filename=name)
     scopes = _scopes(tree)
-    imports_subprocess = any(
+    problems: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            problems += _call_shell_problems(node, f"{name}:{node.lineno}", scopes)
+    if _imports_subprocess(tree):
+        problems += _helper_argument_problems(tree, name)
+    return problems
+
+
+def _imports_subprocess(tree: ast.AST) -> bool:
+    """Whether the module can start programs: it imports ``subprocess``, or the one helper the
+    local engines run their programs through."""
+    return any(
         (
             isinstance(node, (ast.Import, ast.ImportFrom))
             and any(alias.name.split(".")[0] == "subprocess" for alias in node.names)
         )
         or (isinstance(node, ast.ImportFrom) and node.module == "subprocess")
-        # The one helper the local engines run their programs through.
         or (isinstance(node, ast.ImportFrom) and node.module == "scriba.engines.local.programs")
         for node in ast.walk(tree)
     )
+
+
+def _call_shell_problems(call: ast.Call, where: str, scopes: dict[ast.AST, ast.AST]) -> list[str]:
+    """The breaches of one call: a shell asked for, a function that runs one, and for a
+    ``subprocess`` call, a command that is not an argument list of plain elements."""
+    called = _dotted(call.func)
+    problems = [
+        f"{where}: shell= other than False"
+        for keyword in call.keywords
+        if keyword.arg == "shell"
+        and not (isinstance(keyword.value, ast.Constant) and keyword.value.value is False)
+    ]
+    if tuple(called.split(".")[-2:]) in SHELL_FUNCTIONS or called.startswith(SHELL_PREFIXES):
+        problems.append(f"{where}: {called} runs a shell or replaces the process")
+    if called.startswith("subprocess.") and called.split(".")[1] in SUBPROCESS_CALLS:
+        problems += _subprocess_problems(call, called, where, scopes)
+    return problems
+
+
+def _subprocess_problems(
+    call: ast.Call, called: str, where: str, scopes: dict[ast.AST, ast.AST]
+) -> list[str]:
+    """The breaches of a ``subprocess`` call: one that always runs a shell, or a command that
+    is not an argument list, or one with an element built from a formatted string."""
+    if called.split(".")[1] in ("getoutput", "getstatusoutput"):
+        return [f"{where}: {called} always runs a shell"]
+    command = _command_argument(call)
+    if command is None:
+        return [f"{where}: {called} without an argument list"]
+    # A name stands for what its scope assigns to it: every value must be a list.
+    commands = (
+        _assigned_values(scopes[call], command.id) if isinstance(command, ast.Name) else []
+    ) or [command]
+    problems: list[str] = []
+    for value in commands:
+        if isinstance(value, (ast.List, ast.Tuple)):
+            problems += _formatted_argument_problems(value.elts, where)
+        else:
+            problems.append(f"{where}: {called} without an argument list")
+    return problems
+
+
+def _command_argument(call: ast.Call) -> ast.expr | None:
+    """The command a ``subprocess`` call runs: its first argument, or its ``args=``."""
+    command = call.args[0] if call.args else None
+    for keyword in call.keywords:
+        if keyword.arg == "args":
+            command = keyword.value
+    return command
+
+
+def _helper_argument_problems(tree: ast.AST, name: str) -> list[str]:
+    """Argument lists handed to helpers (``self._run(["-v", voice, ...])``): a list literal with
+    an option in it is a command line, and follows the same rule as one given to ``subprocess``."""
     problems: list[str] = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
-        where = f"{name}:{node.lineno}"
-        called = _dotted(node.func)
-        for keyword in node.keywords:
-            if keyword.arg == "shell" and not (
-                isinstance(keyword.value, ast.Constant) and keyword.value.value is False
+        for argument in node.args:
+            if isinstance(argument, ast.List) and any(
+                isinstance(e, ast.Constant) and str(e.value).startswith("-") for e in argument.elts
             ):
-                problems.append(f"{where}: shell= other than False")
-        if tuple(called.split(".")[-2:]) in SHELL_FUNCTIONS or called.startswith(SHELL_PREFIXES):
-            problems.append(f"{where}: {called} runs a shell or replaces the process")
-        is_subprocess = called.startswith("subprocess.") and called.split(".")[1] in (
-            SUBPROCESS_CALLS
-        )
-        if not is_subprocess:
-            continue
-        if called.split(".")[1] in ("getoutput", "getstatusoutput"):
-            problems.append(f"{where}: {called} always runs a shell")
-            continue
-        command = node.args[0] if node.args else None
-        for keyword in node.keywords:
-            if keyword.arg == "args":
-                command = keyword.value
-        if command is None:
-            problems.append(f"{where}: {called} without an argument list")
-            continue
-        # A name stands for what its scope assigns to it: every value must be a list.
-        commands = (
-            _assigned_values(scopes[node], command.id) if isinstance(command, ast.Name) else []
-        ) or [command]
-        for value in commands:
-            if not isinstance(value, (ast.List, ast.Tuple)):
-                problems.append(f"{where}: {called} without an argument list")
-                continue
-            problems += [
-                f"{where}: a command-line argument built from a formatted string"
-                for element in value.elts
-                if _formatted(element)
-            ]
-    if imports_subprocess:
-        # Argument lists handed to helpers (self._run(["-v", voice, ...])) follow the same rule.
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call):
-                for argument in node.args:
-                    if isinstance(argument, ast.List) and any(
-                        isinstance(e, ast.Constant) and str(e.value).startswith("-")
-                        for e in argument.elts
-                    ):
-                        problems += [
-                            f"{name}:{node.lineno}: a command-line argument built from a "
-                            "formatted string"
-                            for element in argument.elts
-                            if _formatted(element)
-                        ]
+                problems += _formatted_argument_problems(argument.elts, f"{name}:{node.lineno}")
     return problems
+
+
+def _formatted_argument_problems(elements: list[ast.expr], where: str) -> list[str]:
+    return [
+        f"{where}: a command-line argument built from a formatted string"
+        for element in elements
+        if _formatted(element)
+    ]
 
 
 def _content_references(node: ast.AST, called: bool = False) -> Iterator[str]:

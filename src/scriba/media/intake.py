@@ -50,6 +50,14 @@ def sniff(head: bytes, name: str) -> DocumentKind:
 
 def describe(head: bytes) -> str:
     """A few words on what unsupported content looks like."""
+    # Binary signatures first: a file format's magic bytes may happen to decode as text.
+    return (
+        _container_kind(head) or _unicode_text_kind(head) or _markup_kind(head) or _text_kind(head)
+    )
+
+
+def _container_kind(head: bytes) -> str | None:
+    """Archives, images, media and executables, named by their magic bytes."""
     if head.startswith(b"PK\x03\x04"):
         return _zip_kind(head)
     for magic, what in _KNOWN_OTHERS:
@@ -59,10 +67,22 @@ def describe(head: bytes) -> str:
         return "a WebP image"
     if len(head) > 11 and head[4:8] == b"ftyp":
         return _iso_media_kind(head[8:12])
+    return None
+
+
+def _unicode_text_kind(head: bytes) -> str | None:
+    """Text in a wide Unicode encoding, told by its byte order mark (UTF-32's starts with
+    UTF-16's, so it is tried first)."""
     if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
         return "UTF-32 text"
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "UTF-16 text"
+    return None
+
+
+def _markup_kind(head: bytes) -> str | None:
+    """HTML, SVG, XML and JSON, whatever their case, leading whitespace or UTF-8 byte order
+    mark."""
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if stripped.startswith((b"<!doctype html", b"<html")) or b"<html" in stripped[:512]:
         return "an HTML page"
@@ -72,6 +92,11 @@ def describe(head: bytes) -> str:
         return "an XML document"
     if stripped.startswith((b"{", b"[")):
         return "JSON or other text"
+    return None
+
+
+def _text_kind(head: bytes) -> str:
+    """Plain text if the bytes are UTF-8, unknown binary data otherwise."""
     try:
         # Not final: the sniffed bytes may end inside a character.
         codecs.getincrementaldecoder("utf-8")().decode(head, final=False)

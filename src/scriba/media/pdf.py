@@ -305,8 +305,34 @@ def _text_turn(textpage: pdfium.PdfTextPage, samples: int = 15) -> int:
 # A word while lines are assembled: its text, then its box in PDF points (left, bottom, right,
 # top; origin bottom-left of the unrotated page).
 _RawWord = tuple[str, float, float, float, float]
+# A box alone, in the same order: left, bottom, right, top.
+_Box = tuple[float, float, float, float]
 # Maps such a box to page fractions of the displayed page: left, top, width, height.
 _ToFractions = Callable[[float, float, float, float], dict[str, float]]
+
+
+def _upright_from_turned_up(left: float, bottom: float, right: float, top: float) -> _Box:
+    """The box of a word of text that runs upwards (turned 270°), in the frame where it is
+    upright (PDF axes: x right, y up)."""
+    return bottom, -right, top, -left
+
+
+def _upright_from_turned_down(left: float, bottom: float, right: float, top: float) -> _Box:
+    """The box of a word of text that runs downwards (turned 90°), in its upright frame."""
+    return -top, left, -bottom, right
+
+
+def _upright_from_upside_down(left: float, bottom: float, right: float, top: float) -> _Box:
+    """The box of a word of upside-down text (turned 180°), in its upright frame."""
+    return -right, -top, -left, -bottom
+
+
+# The text's angle on the page (``_text_turn``) -> the map of its boxes into its upright frame.
+_TO_UPRIGHT: dict[int, Callable[[float, float, float, float], _Box]] = {
+    270: _upright_from_turned_up,
+    90: _upright_from_turned_down,
+    180: _upright_from_upside_down,
+}
 
 
 def _raw_lines(
@@ -320,8 +346,9 @@ def _raw_lines(
     ``text_turn`` is the angle of the text on the page (``_text_turn``): lines are checked in
     the frame where the text is upright.
 
-    This loop runs once per word of every born-digital page: it is written for speed (no helper
-    calls, no min/max builtins).
+    This loop runs once per word of every born-digital page: it is written for speed (no min/max
+    builtins, and no helper calls on the common path: the line test beyond the shared band runs
+    about once a line, the turn into the upright frame only for turned text).
     """
     rect = pdfium_c.FS_RECTF()
     rect_ref = ctypes.byref(rect)
@@ -329,23 +356,23 @@ def _raw_lines(
     raw = textpage.raw
     has_junk = _JUNK.search(text.replace(_PDFIUM_HYPHEN, "")) is not None
     area_left, area_bottom, area_right, area_top = area
+    # Any other turn than a quarter or a half (which _text_turn does not give) counts as a half.
+    to_upright = _TO_UPRIGHT.get(text_turn, _upright_from_upside_down) if text_turn else None
 
     lines: list[list[_RawWord]] = []
     current: list[_RawWord] = []
     next_break = text.find("\n")  # pdfium ends lines with "\r\n"
-    after_hyphen = False
-    # The previous word's box.
-    p_left = p_bottom = p_right = p_top = 0.0
+    # The previous word's box, and whether it ended in pdfium's hyphen (then no line break
+    # follows it in the text, yet it ends a line).
+    p_left, p_bottom, p_right, p_top, after_hyphen = 0.0, 0.0, 0.0, 0.0, False
     for match in _WORD.finditer(text):
         start, end = match.span()
         word = match.group()
         hyphenated = word[-1] == _PDFIUM_HYPHEN
         if hyphenated:
             word = word[:-1] + "-"
-        if has_junk:
-            word = _JUNK.sub("", word)
-            if not word:
-                continue
+        if has_junk and not (word := _JUNK.sub("", word)):
+            continue  # nothing but junk: no text to show for it
         # Loose boxes span the font's ascent to descent: words on a line share their height.
         loose_box(raw, start, rect_ref)
         left, bottom, right, top = rect.left, rect.bottom, rect.right, rect.top
@@ -364,14 +391,8 @@ def _raw_lines(
         if right <= area_left or left >= area_right or top <= area_bottom or bottom >= area_top:
             continue
         word_box = (word, left, bottom, right, top)
-        if text_turn:
-            # Into the frame where the text is upright (PDF axes: x right, y up).
-            if text_turn == 270:  # the text runs upwards
-                left, bottom, right, top = bottom, -right, top, -left
-            elif text_turn == 90:  # downwards
-                left, bottom, right, top = -top, left, -bottom, right
-            else:  # upside down
-                left, bottom, right, top = -right, -top, -left, -bottom
+        if to_upright is not None:
+            left, bottom, right, top = to_upright(left, bottom, right, top)
         pdfium_break = after_hyphen
         if 0 <= next_break < start:
             pdfium_break = True
@@ -381,23 +402,13 @@ def _raw_lines(
             shared = (top if top < p_top else p_top) - (bottom if bottom > p_bottom else p_bottom)
             smaller = (top - bottom) if top - bottom < p_top - p_bottom else (p_top - p_bottom)
             same_band = smaller > 0 and shared >= _SAME_LINE_OVERLAP * smaller
-            if pdfium_break:
-                # pdfium also breaks after a superscript or subscript: keep words that go on
-                # along the same band, right after the previous one, on one line.
-                gap = left - p_right
-                taller = (top - bottom) if top - bottom > p_top - p_bottom else p_top - p_bottom
-                new_line = not (same_band and 0 <= gap <= taller)
-            elif same_band:
-                new_line = False
-            else:
-                # No break from pdfium, yet the word is off the band: a new line, unless the
-                # words are stacked as in a few turned words (a stamp up the margin).
-                shared_x = (right if right < p_right else p_right) - (
-                    left if left > p_left else p_left
-                )
-                narrower = (right - left) if right - left < p_right - p_left else p_right - p_left
-                new_line = not (narrower > 0 and shared_x >= _SAME_LINE_OVERLAP * narrower)
-            if new_line:
+            # The common case, no break from pdfium and the same band, goes on without a call.
+            if (pdfium_break or not same_band) and _starts_line(
+                (left, bottom, right, top),
+                (p_left, p_bottom, p_right, p_top),
+                same_band,
+                pdfium_break,
+            ):
                 lines.append(current)
                 current = []
         current.append(word_box)
@@ -406,6 +417,25 @@ def _raw_lines(
     if current:
         lines.append(current)
     return lines
+
+
+def _starts_line(box: _Box, previous: _Box, same_band: bool, pdfium_break: bool) -> bool:
+    """Whether a word starts a new line, when pdfium breaks the line before it or it is off the
+    band of the previous word (``same_band``). Boxes are in the frame where the text is upright.
+    """
+    left, bottom, right, top = box
+    p_left, p_bottom, p_right, p_top = previous
+    if pdfium_break:
+        # pdfium also breaks after a superscript or subscript: keep words that go on along the
+        # same band, right after the previous one, on one line.
+        gap = left - p_right
+        taller = (top - bottom) if top - bottom > p_top - p_bottom else p_top - p_bottom
+        return not (same_band and 0 <= gap <= taller)
+    # No break from pdfium, yet the word is off the band: a new line, unless the words are
+    # stacked as in a few turned words (a stamp up the margin).
+    shared_x = (right if right < p_right else p_right) - (left if left > p_left else p_left)
+    narrower = (right - left) if right - left < p_right - p_left else p_right - p_left
+    return not (narrower > 0 and shared_x >= _SAME_LINE_OVERLAP * narrower)
 
 
 def _line(words: list[_RawWord], to_fractions: _ToFractions) -> dict[str, object]:

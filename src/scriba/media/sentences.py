@@ -257,6 +257,8 @@ def _rules(language: str | None) -> _Rules:
 
 
 def _is_boundary(paragraph: str, match: re.Match[str], sentence_start: int, rules: _Rules) -> bool:
+    """Whether the sentence that began at ``sentence_start`` ends with ``match``, a candidate
+    stop in ``paragraph``."""
     punctuation = match.group()
     if punctuation[0] in _CJK_STOP:
         return True
@@ -268,29 +270,49 @@ def _is_boundary(paragraph: str, match: re.Match[str], sentence_start: int, rule
         return False
     if punctuation.rstrip(_CLOSING + " ") != ".":
         return True  # ! ? and ellipses: the case of the next word decides
+    return not _period_inside_sentence(paragraph, match, sentence_start, following, rules)
+
+
+def _period_inside_sentence(
+    paragraph: str, match: re.Match[str], sentence_start: int, following: str, rules: _Rules
+) -> bool:
+    """Whether the period of ``match``, followed by ``following`` (which does not start in lower
+    case), belongs to the word before it or to the sentence's start rather than ending it."""
     window = max(sentence_start, match.start() - _CONTEXT)
     before = paragraph[window : match.start()]
     found = _LAST_WORD.search(before)
     if found is None:
-        return False  # ". . ." dot leaders, a period after a space
+        return True  # ". . ." dot leaders, a period after a space
     word = found.group().lstrip(_OPENING)
-    lowered = word.lower()
-    if not word.strip("."):
-        return False  # dot leaders
-    if len(word) == 1 and word.isalpha():
-        return False  # an initial: "J. R. R. Tolkien", "z. B.", "d. h."
-    if lowered in rules.abbreviations or _DOTTED_ACRONYM.fullmatch(word):
-        return False
-    if lowered in _NUMERIC_ABBREVIATIONS and first.isdigit():
-        return False
     at_start = window == sentence_start and before.strip() == found.group()
-    if at_start and _LIST_ENUMERATOR.fullmatch(word):
-        return False  # "1. Introduction", "IV. Results" at the start of a sentence
-    if rules.german_ordinals and word.isdigit() and len(word) <= 3:
-        next_word = following.split(maxsplit=1)[0].strip(_OPENING + _CLOSING + ",.;:")
-        if next_word.lower() in _GERMAN_ORDINAL_NOUNS:
-            return False
-    return True
+    return (
+        _is_abbreviated(word, following, rules)
+        # "1. Introduction", "IV. Results" at the start of a sentence
+        or (at_start and _LIST_ENUMERATOR.fullmatch(word) is not None)
+        or (rules.german_ordinals and _is_german_ordinal(word, following))
+    )
+
+
+def _is_abbreviated(word: str, following: str, rules: _Rules) -> bool:
+    """Whether ``word`` (the word before a period, opening quotes and brackets stripped) keeps
+    its period: dot leaders, an initial, an abbreviation or a dotted acronym."""
+    lowered = word.lower()
+    return (
+        not word.strip(".")  # dot leaders
+        or (len(word) == 1 and word.isalpha())  # an initial: "J. R. R. Tolkien", "z. B.", "d. h."
+        or lowered in rules.abbreviations
+        or _DOTTED_ACRONYM.fullmatch(word) is not None
+        # "No. 5", "art. 12": an abbreviation only before a number
+        or (lowered in _NUMERIC_ABBREVIATIONS and following.lstrip(_OPENING)[:1].isdigit())
+    )
+
+
+def _is_german_ordinal(word: str, following: str) -> bool:
+    """Whether ``word`` and its period write a German ordinal: "am 3. Oktober"."""
+    if not (word.isdigit() and len(word) <= 3):
+        return False
+    next_word = following.split(maxsplit=1)[0].strip(_OPENING + _CLOSING + ",.;:")
+    return next_word.lower() in _GERMAN_ORDINAL_NOUNS
 
 
 def _split_paragraph(paragraph: str, rules: _Rules) -> Iterator[str]:

@@ -11,8 +11,8 @@ from botocore.stub import ANY
 from PIL import Image, ImageDraw
 
 from scriba.config import Settings
-from scriba.engines import ImageLabeler
 from scriba.engines.aws.rekognition import RekognitionLabeler
+from scriba.engines.ports import ImageLabeler
 from scriba.errors import (
     EngineFailed,
     ImageTooLarge,
@@ -20,7 +20,7 @@ from scriba.errors import (
     TransientServiceError,
     UnsupportedDocumentType,
 )
-from scriba.media.images import for_labeling
+from scriba.media.labeling import Picture, for_labeling
 from tests.integration.aws.support import capture, load_fixture
 
 Stubbed = Callable[[str], tuple[Any, Any]]
@@ -40,6 +40,11 @@ def jpeg(image: Image.Image) -> tuple[bytes, str]:
     return buffer.getvalue(), "image/jpeg"
 
 
+def jpeg_picture(image: Image.Image) -> Picture:
+    """The picture as the tag stage would hand it over, encoded here as a plain JPEG."""
+    return Picture(image, *jpeg(image))
+
+
 def test_labels_people_and_parent_categories(stubbed: Stubbed) -> None:
     client, stubber = stubbed("rekognition")
     image = photo()
@@ -52,10 +57,10 @@ def test_labels_people_and_parent_categories(stubbed: Stubbed) -> None:
             "MaxLabels": 10,
         },
     )
-    labeler = RekognitionLabeler(Settings(), client=client, encode=jpeg)
+    labeler = RekognitionLabeler(Settings(), client=client)
     assert isinstance(labeler, ImageLabeler)
 
-    result = labeler.label(image, min_confidence=70, max_labels=10)
+    result = labeler.label(jpeg_picture(image), min_confidence=70, max_labels=10)
 
     names = [label.name for label in result.labels]
     assert names == ["Bicycle", "Transportation", "Vehicle", "Person", "Adult", "Road"]
@@ -77,7 +82,7 @@ def test_no_people_in_a_picture_of_things(stubbed: Stubbed) -> None:
     ]
     stubber.add_response("detect_labels", response)
 
-    result = RekognitionLabeler(Settings(), client=client, encode=jpeg).label(photo(), 50, 20)
+    result = RekognitionLabeler(Settings(), client=client).label(jpeg_picture(photo()), 50, 20)
 
     assert result.people is False
     assert result.faces == 0
@@ -100,7 +105,7 @@ def test_a_child_label_of_person_means_people(stubbed: Stubbed) -> None:
             "LabelModelVersion": "3.0",
         },
     )
-    result = RekognitionLabeler(Settings(), client=client, encode=jpeg).label(photo(), 80, 5)
+    result = RekognitionLabeler(Settings(), client=client).label(jpeg_picture(photo()), 80, 5)
     assert (result.people, result.faces) == (True, 0)
 
 
@@ -112,7 +117,7 @@ def test_a_small_picture_is_sent_scaled_up_to_rekognition_minimum(stubbed: Stubb
         expected_params={"Image": {"Bytes": ANY}, "MinConfidence": 70.0, "MaxLabels": 10},
     )
     requests = capture(client, "DetectLabels")
-    RekognitionLabeler(Settings(), client=client).label(photo(60, 200), 70, 10)
+    RekognitionLabeler(Settings(), client=client).label(Picture.of(photo(60, 200)), 70, 10)
     sent = Image.open(io.BytesIO(requests[0]["Image"]["Bytes"]))
     assert min(sent.size) >= 80
 
@@ -136,7 +141,7 @@ def test_errors_are_typed(
         "detect_labels", service_error_code=code, service_message=code, http_status_code=status
     )
     with pytest.raises(expected) as raised:
-        RekognitionLabeler(Settings(), client=client, encode=jpeg).label(photo(), 70, 10)
+        RekognitionLabeler(Settings(), client=client).label(jpeg_picture(photo()), 70, 10)
     assert type(raised.value) is expected
 
 
@@ -149,6 +154,6 @@ def test_a_large_picture_is_sent_within_rekognition_limits(stubbed: Stubbed) -> 
         load_fixture("rekognition-detect-labels.json"),
         expected_params={"Image": {"Bytes": data}, "MinConfidence": 70.0, "MaxLabels": 10},
     )
-    RekognitionLabeler(Settings(), client=client).label(image, 70, 10)
+    RekognitionLabeler(Settings(), client=client).label(Picture.of(image), 70, 10)
     assert len(data) <= 5 * 1024 * 1024
     assert max(Image.open(io.BytesIO(data)).size) <= 4096
