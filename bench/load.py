@@ -22,12 +22,12 @@ from typing import Any
 import psutil
 
 from scriba import layout
+from scriba.aws.executions import execution_arn
 from scriba.aws.storage import Storage
 from scriba.config import load_settings
 from scriba.local.cloud import LocalCloud
 from scriba.models.document import S3Location, Source
 from scriba.models.manifest import Manifest
-from scriba.stages.start import execution_arn
 from tests.badinputs import makers
 
 WORDS = [
@@ -164,7 +164,7 @@ def run(count: int, workers: int | None = None, timeout: float = 3600) -> LoadRe
         MemoryWatch() as memory,
         LocalCloud(workers=workers, parameters={"TargetLanguages": "es"}) as cloud,
     ):
-        s3 = cloud.client("s3")
+        s3 = cloud.clients.s3
         started = time.monotonic()
         sources = []
         for drop in drops:  # all at once: the queue and the state machine absorb the burst

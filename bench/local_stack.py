@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from scriba.aws.executions import execution_history as read_history
 from scriba.local.cloud import LocalCloud
+
+if TYPE_CHECKING:
+    from mypy_boto3_stepfunctions.type_defs import HistoryEventTypeDef
 
 
 def distinct_copy(data: bytes, tag: str) -> bytes:
@@ -52,12 +56,5 @@ def state_definition(cloud: LocalCloud, name: str) -> dict[str, Any]:
     raise KeyError(f"no state {name!r} in the state machine")
 
 
-def execution_history(cloud: LocalCloud, execution_arn: str) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = []
-    token: dict[str, str] = {}
-    while True:
-        page = cloud.sfn.get_execution_history(executionArn=execution_arn, maxResults=1000, **token)
-        events += page["events"]
-        if "nextToken" not in page:
-            return events
-        token = {"nextToken": page["nextToken"]}
+def execution_history(cloud: LocalCloud, execution_arn: str) -> list[HistoryEventTypeDef]:
+    return read_history(cloud.sfn, execution_arn)

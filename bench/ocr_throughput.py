@@ -137,7 +137,7 @@ class PipelineOcr:
         self.data = data
         self.extract = function_id(cloud, "extract")
         self.concurrency = int(state_definition(cloud, "OcrPages").get("MaxConcurrency") or 40)
-        self.s3 = cloud.client("s3")
+        self.s3 = cloud.clients.s3
         self.runs = 0
         self.batches: list[list[int]] = []
 

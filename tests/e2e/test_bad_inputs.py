@@ -15,23 +15,29 @@ import re
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
 
 from scriba import layout
+from scriba.aws.executions import execution_arn, execution_history
 from scriba.aws.storage import Storage
 from scriba.config import load_settings
 from scriba.local.cloud import LocalCloud
+
+if TYPE_CHECKING:
+    from mypy_boto3_stepfunctions.type_defs import (
+        ExecutionListItemTypeDef,
+        HistoryEventTypeDef,
+    )
 from scriba.local.run import DocumentRun, export_results, run_documents, summary_line
 from scriba.local.template import REGION
 from scriba.models.document import Source
 from scriba.models.manifest import Manifest
-from scriba.stages.start import execution_arn
 from tests.badinputs.corpus import (
     CASES,
     ENVIRONMENT,
@@ -64,7 +70,7 @@ class Upload:
     run: DocumentRun | None = None  # for files given to run_documents
     manifest: Manifest | None = None
     text: str | None = None
-    history: list[dict[str, Any]] = field(default_factory=list)
+    history: list[HistoryEventTypeDef] = field(default_factory=list)
 
     @property
     def source(self) -> Source:
@@ -81,7 +87,7 @@ class BadRun:
     direct_out: Path
     manifests_in_bucket: list[str]
     output_keys: list[str]
-    executions: list[dict[str, Any]]
+    executions: list[ExecutionListItemTypeDef]
     dead_letters: int
     seconds: float
 
@@ -116,7 +122,7 @@ def _s3_event(bucket: str, key: str, upload: Upload) -> dict[str, Any]:
 
 
 def _queue_drained(cloud: LocalCloud, queue: str) -> bool:
-    sqs = cloud.client("sqs")
+    sqs = cloud.clients.sqs
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         attributes = sqs.get_queue_attributes(
@@ -131,11 +137,8 @@ def _queue_drained(cloud: LocalCloud, queue: str) -> bool:
     return False
 
 
-def _history(cloud: LocalCloud, arn: str) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = []
-    for page in cloud.sfn.get_paginator("get_execution_history").paginate(executionArn=arn):
-        events.extend(page["events"])
-    return events
+def _history(cloud: LocalCloud, arn: str) -> list[HistoryEventTypeDef]:
+    return execution_history(cloud.sfn, arn)
 
 
 @pytest.fixture(scope="module")
@@ -180,7 +183,7 @@ def bad_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BadRun]:
                     )
         # S3 notifications URL-encode keys: send those events too, as S3 would. A key whose
         # encoded form is another real key must still start its own object, once.
-        sqs = cloud.client("sqs")
+        sqs = cloud.clients.sqs
         for upload in direct:
             if upload.case.event_key is not None:
                 event = _s3_event(bucket, upload.case.event_key, upload)
@@ -188,7 +191,7 @@ def bad_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BadRun]:
                     QueueUrl=cloud.queue_urls["StartQueue"], MessageBody=json.dumps(event)
                 )
         settings = load_settings()
-        storage = Storage(cloud.client("s3"))
+        storage = Storage(cloud.clients.s3)
         for upload in direct:
             arn = execution_arn(cloud.state_machine_arn, layout.execution_name(upload.source))
             wait_for_execution(cloud, arn, WAIT_SECONDS)
@@ -212,7 +215,7 @@ def bad_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BadRun]:
             )
             for item in page.get("Contents", [])
         ]
-        dead = cloud.client("sqs").get_queue_attributes(
+        dead = cloud.clients.sqs.get_queue_attributes(
             QueueUrl=cloud.queue_urls["StartDeadLetterQueue"],
             AttributeNames=["ApproximateNumberOfMessages"],
         )["Attributes"]["ApproximateNumberOfMessages"]
@@ -272,7 +275,7 @@ def test_each_case_ends_as_promised(bad_run: BadRun, case: Case) -> None:
             assert upload.text is not None and case.marker(upload.route) in upload.text
 
 
-def _task_attempts(history: list[dict[str, Any]]) -> dict[str, tuple[int, int]]:
+def _task_attempts(history: Sequence[Mapping[str, Any]]) -> dict[str, tuple[int, int]]:
     """Per task state: (times entered, Lambda invocations scheduled). More invocations than
     entries means Retry ran the task again."""
     by_id = {event["id"]: event for event in history}
@@ -304,7 +307,7 @@ def test_no_task_was_retried(bad_run: BadRun) -> None:
 
 
 def test_sources_are_never_changed(bad_run: BadRun) -> None:
-    s3 = bad_run.cloud.client("s3")
+    s3 = bad_run.cloud.clients.s3
     bucket = bad_run.cloud.stack.input_bucket
     for upload in bad_run.uploads:
         # The version put is still the latest (nothing wrote, copied over or deleted it) ...

@@ -7,15 +7,19 @@ import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from scriba import layout
+from scriba.aws.executions import execution_arn
 from scriba.local.cloud import LocalCloud
+
+if TYPE_CHECKING:
+    from mypy_boto3_stepfunctions.type_defs import ExecutionListItemTypeDef
 from scriba.local.run import run_documents
 from scriba.models.document import Source
 from scriba.models.manifest import Manifest, Status
-from scriba.stages.start import execution_arn
 from tests.e2e.executions import wait_for_execution
 
 pytestmark = [pytest.mark.local_engines]
@@ -27,15 +31,15 @@ def cloud() -> Iterator[LocalCloud]:
         yield running
 
 
-def executions(cloud: LocalCloud) -> list[dict[str, object]]:
-    listed: list[dict[str, object]] = cloud.sfn.list_executions(
+def executions(cloud: LocalCloud) -> list[ExecutionListItemTypeDef]:
+    listed: list[ExecutionListItemTypeDef] = cloud.sfn.list_executions(
         stateMachineArn=cloud.state_machine_arn
     )["executions"]
     return listed
 
 
 def test_the_same_event_ten_times_gives_one_execution(cloud: LocalCloud, corpus: Path) -> None:
-    s3, sqs = cloud.client("s3"), cloud.client("sqs")
+    s3, sqs = cloud.clients.s3, cloud.clients.sqs
     body = (corpus / "crazyones-pdfa.pdf").read_bytes()
     put = s3.put_object(Bucket=cloud.stack.input_bucket, Key="dup/crazy.pdf", Body=body)
     source = Source(
@@ -134,10 +138,8 @@ def test_changed_bytes_at_the_same_key_are_processed_again(
     assert second.output is not None
     assert "Beautiful is better than ugly" in (second.output / "text.txt").read_text()
     stored = Manifest.model_validate_json(
-        cloud.client("s3")
-        .get_object(Bucket=cloud.stack.output_bucket, Key="documents/changing.pdf/manifest.json")[
-            "Body"
-        ]
-        .read()
+        cloud.clients.s3.get_object(
+            Bucket=cloud.stack.output_bucket, Key="documents/changing.pdf/manifest.json"
+        )["Body"].read()
     )
     assert stored.sha256 == second.manifest.sha256 != first.manifest.sha256

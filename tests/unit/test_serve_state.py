@@ -38,7 +38,7 @@ def s3(mocked_aws: None) -> Iterator[Any]:
 def cloud_of(s3: Any) -> LocalCloud:
     """The part of a LocalCloud that BucketState uses."""
     stack = SimpleNamespace(buckets=BUCKETS, eventbridge_buckets=["scriba-input"])
-    return cast("LocalCloud", SimpleNamespace(client=lambda _: s3, stack=stack))
+    return cast("LocalCloud", SimpleNamespace(clients=SimpleNamespace(s3=s3), stack=stack))
 
 
 def contents(s3: Any, bucket: str) -> dict[str, bytes]:

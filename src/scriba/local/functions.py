@@ -18,6 +18,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -26,6 +27,10 @@ from typing import Any
 from scriba.local.template import function_arn
 
 _modules: dict[str, ModuleType] = {}
+
+# The function whose handler runs in this thread: in-process mode runs several at once, and
+# AWS_LAMBDA_FUNCTION_NAME is one per process (tests attribute each AWS call they see by this).
+running_function: ContextVar[str | None] = ContextVar("running_function", default=None)
 
 
 @dataclass
@@ -85,12 +90,15 @@ def invoke(
     """Calls a handler; returns the response payload and the FunctionError (None on success)."""
     context = LocalContext(function_name=function_name, memory_limit_in_mb=memory, timeout=timeout)
     os.environ["AWS_LAMBDA_FUNCTION_NAME"] = function_name
+    running = running_function.set(function_name)
     try:
         event = json.loads(payload) if payload else {}
         result = load_handler(code_uri, handler)(event, context)
         return json.dumps(result).encode("utf-8"), None
     except Exception as error:  # the Lambda runtime reports every exception the same way
         return json.dumps(error_payload(error)).encode("utf-8"), "Unhandled"
+    finally:
+        running_function.reset(running)
 
 
 def prepare_worker(environment: Mapping[str, str]) -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from scriba import layout
+from scriba.aws.executions import execution_arn
 from scriba.aws.storage import Storage
 from scriba.config import load_settings
 from scriba.errors import reason_for
@@ -19,7 +20,6 @@ from scriba.local.cloud import LocalCloud
 from scriba.local.files import write_atomically
 from scriba.models.document import S3Location, Source
 from scriba.models.manifest import Failure, Manifest, Stage, Status
-from scriba.stages.start import execution_arn
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ def export_results(storage: Storage, prefix: S3Location, target: Path) -> None:
         write_atomically(manifest[1], storage.read_bytes(manifest[0]))
 
 
-def _workflow_failure(run: DocumentRun, description: dict[str, Any]) -> Manifest:
+def _workflow_failure(run: DocumentRun, description: Mapping[str, Any]) -> Manifest:
     """A manifest for an execution that ended without writing one (should not happen)."""
     error = str(description.get("error") or description.get("status"))
     assert run.source is not None
@@ -139,8 +139,7 @@ def run_documents(
     if languages is not None:
         raise ValueError("with a running LocalCloud, set languages through its parameters")
     runs = [DocumentRun(path=path, key=key) for path, key in inputs]
-    storage = Storage(cloud.client("s3"))
-    s3 = cloud.client("s3")
+    storage = Storage(cloud.clients.s3)
     limit = max_in_flight or max(2, 2 * max(cloud.workers, 1))
     stages = stages_of_states(cloud.stack.state_machine.definition)
     waiting = list(runs)
@@ -148,7 +147,7 @@ def run_documents(
     while waiting or running:
         while waiting and len(running) < limit:
             run = waiting.pop(0)
-            _upload(run, cloud, s3)
+            _upload(run, cloud)
             running.append(run)
         time.sleep(POLL_SECONDS)
         for run in list(running):
@@ -213,11 +212,11 @@ def _follow(
         report(run)
 
 
-def _upload(run: DocumentRun, cloud: LocalCloud, s3: Any) -> None:
+def _upload(run: DocumentRun, cloud: LocalCloud) -> None:
     """Drops the file into the input bucket; the trigger path takes it from there."""
     run.started = time.monotonic()
     with run.path.open("rb") as body:
-        put = s3.put_object(Bucket=cloud.stack.input_bucket, Key=run.key, Body=body)
+        put = cloud.clients.s3.put_object(Bucket=cloud.stack.input_bucket, Key=run.key, Body=body)
     run.source = Source(
         bucket=cloud.stack.input_bucket,
         key=run.key,
@@ -229,11 +228,13 @@ def _upload(run: DocumentRun, cloud: LocalCloud, s3: Any) -> None:
     run.execution_arn = execution_arn(cloud.state_machine_arn, layout.execution_name(run.source))
 
 
-def _describe(run: DocumentRun, cloud: LocalCloud) -> dict[str, Any]:
+def _describe(run: DocumentRun, cloud: LocalCloud) -> Mapping[str, Any]:
     """The execution's description; RUNNING until the starter has started it."""
     assert run.execution_arn is not None
     try:
-        description: dict[str, Any] = cloud.sfn.describe_execution(executionArn=run.execution_arn)
+        description: Mapping[str, Any] = cloud.sfn.describe_execution(
+            executionArn=run.execution_arn
+        )
     except cloud.sfn.exceptions.ExecutionDoesNotExist:
         if time.monotonic() - run.started < START_TIMEOUT_SECONDS:
             return {"status": "RUNNING"}
@@ -246,7 +247,7 @@ def _describe(run: DocumentRun, cloud: LocalCloud) -> dict[str, Any]:
     return description
 
 
-def _finish(run: DocumentRun, description: dict[str, Any], storage: Storage, out: Path) -> None:
+def _finish(run: DocumentRun, description: Mapping[str, Any], storage: Storage, out: Path) -> None:
     assert run.source is not None
     settings = load_settings()
     prefix = layout.output_prefix(settings, run.source)

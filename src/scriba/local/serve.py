@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 
@@ -29,6 +29,10 @@ from scriba.local.run import export_results
 from scriba.models.base import Model
 from scriba.models.document import Source
 from scriba.models.manifest import Manifest
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3.type_defs import PutObjectRequestTypeDef
+    from mypy_boto3_stepfunctions.type_defs import ExecutionListItemTypeDef
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +56,7 @@ class ResultMirror(threading.Thread):
         self.interval = interval
         self._stopped = threading.Event()
         self._done: set[str] = set()
-        self.storage = Storage(cloud.client("s3"))
+        self.storage = Storage(cloud.clients.s3)
 
     def stop(self) -> None:
         self._stopped.set()
@@ -66,7 +70,7 @@ class ResultMirror(threading.Thread):
             except Exception:  # keep mirroring; the next round retries
                 logger.exception("mirroring results failed")
 
-    def finished(self) -> Iterator[dict[str, Any]]:
+    def finished(self) -> Iterator[ExecutionListItemTypeDef]:
         paginator = self.cloud.sfn.get_paginator("list_executions")
         for page in paginator.paginate(stateMachineArn=self.cloud.state_machine_arn):
             for execution in page["executions"]:
@@ -135,7 +139,7 @@ class BucketState:
         self.cloud = cloud
         self.folder = folder
         self.objects = folder / "objects"
-        self.s3 = cloud.client("s3")
+        self.s3 = cloud.clients.s3
 
     def buckets(self) -> list[str]:
         return list(self.cloud.stack.buckets.values())
@@ -158,9 +162,11 @@ class BucketState:
                 continue
             saved = SavedBucket.model_validate_json(index.read_bytes())
             for key, item in saved.objects.items():
-                extra = {"ContentType": item.content_type} if item.content_type else {}
                 body = (self.objects / item.sha256).read_bytes()
-                self.s3.put_object(Bucket=bucket, Key=key, Body=body, **extra)
+                request: PutObjectRequestTypeDef = {"Bucket": bucket, "Key": key, "Body": body}
+                if item.content_type:
+                    request["ContentType"] = item.content_type
+                self.s3.put_object(**request)
                 restored += 1
         for bucket in notifying:
             self.s3.put_bucket_notification_configuration(
@@ -202,7 +208,7 @@ class FolderWatch(threading.Thread):
         self.cloud = cloud
         self.inbox = inbox
         self._stop_event = threading.Event()
-        self.s3 = cloud.client("s3")
+        self.s3 = cloud.clients.s3
         self._sent: dict[str, tuple[int, int]] = {}
 
     def stop(self) -> None:

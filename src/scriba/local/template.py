@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,6 +120,8 @@ class LocalStack:
     eventbridge_buckets: list[str] = field(default_factory=list)  # notifications enabled
     resources: dict[str, Any] = field(repr=False, default_factory=dict)
     parameters: dict[str, Any] = field(default_factory=dict)
+    # Resolves a template value (intrinsic functions, conditions) against the local names.
+    resolve: Callable[[Any], Any] = field(repr=False, default=lambda value: value)
 
     def function_by_name(self, name: str) -> FunctionSpec:
         """A function from the name or ARN a Lambda Invoke carries."""
@@ -140,6 +142,8 @@ def function_arn(logical_id: str) -> str:
 
 
 class _Resolver:
+    """CloudFormation's intrinsic functions, resolved against the stack's local names."""
+
     def __init__(self, template: dict[str, Any], parameters: Mapping[str, Any]) -> None:
         self.template = template
         self.resources: dict[str, Any] = template.get("Resources", {})
@@ -190,18 +194,10 @@ class _Resolver:
     def get_att(self, name: str, attribute: str) -> Any:
         kind = self.resources[name]["Type"]
         physical = self.physical_name(name)
-        if attribute == "Arn":
-            if kind == "AWS::Serverless::Function":
-                return function_arn(name)
-            if kind == "AWS::SQS::Queue":
-                return f"arn:aws:sqs:{REGION}:{ACCOUNT}:{physical}"
-            if kind == "AWS::S3::Bucket":
-                return f"arn:aws:s3:::{physical}"
-            if kind == "AWS::Events::EventBus":
-                return f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{physical}"
-        if attribute == "QueueName":
-            return physical
-        if attribute == "Name":
+        arn = _ARNS.get(kind) if attribute == "Arn" else None
+        if arn is not None:
+            return arn(name, physical)
+        if attribute in ("QueueName", "Name"):
             return physical
         return f"{physical}.{attribute}"
 
@@ -231,136 +227,220 @@ class _Resolver:
             return value
         if len(value) == 1:
             ((key, argument),) = value.items()
-            if key == "Ref":
-                return self.ref(argument)
-            if key == "Fn::GetAtt":
-                return self.get_att(*argument)
-            if key == "Fn::Sub":
-                return self.sub(argument)
-            if key == "Fn::Join":
-                return str(argument[0]).join(str(v) for v in self.resolve(argument[1]))
-            if key == "Fn::Select":
-                return self.resolve(argument[1])[int(self.resolve(argument[0]))]
-            if key == "Fn::Split":
-                return str(self.resolve(argument[1])).split(argument[0])
-            if key == "Fn::If":
-                name, yes, no = argument
-                return self.resolve(yes if self.conditions[name] else no)
-            if key == "Fn::Equals":
-                left, right = (self.resolve(v) for v in argument)
-                return str(left) == str(right)
-            if key == "Fn::Not":
-                return not self.resolve(argument[0])
-            if key == "Fn::And":
-                return all(self.resolve(v) for v in argument)
-            if key == "Fn::Or":
-                return any(self.resolve(v) for v in argument)
-            if key == "Condition":
-                return self.conditions[argument]
+            intrinsic = _INTRINSICS.get(key)
+            if intrinsic is not None:
+                return intrinsic(self, argument)
         return {k: self.resolve(v) for k, v in value.items()}
+
+
+# The ARN ``!GetAtt X.Arn`` gives, by resource type, from the logical id and physical name.
+_ARNS: dict[str, Callable[[str, str], str]] = {
+    "AWS::Serverless::Function": lambda logical_id, _: function_arn(logical_id),
+    "AWS::SQS::Queue": lambda _, physical: f"arn:aws:sqs:{REGION}:{ACCOUNT}:{physical}",
+    "AWS::S3::Bucket": lambda _, physical: f"arn:aws:s3:::{physical}",
+    "AWS::Events::EventBus": (
+        lambda _, physical: f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{physical}"
+    ),
+}
+
+
+def _join(resolver: _Resolver, argument: Any) -> str:
+    return str(argument[0]).join(str(v) for v in resolver.resolve(argument[1]))
+
+
+def _select(resolver: _Resolver, argument: Any) -> Any:
+    return resolver.resolve(argument[1])[int(resolver.resolve(argument[0]))]
+
+
+def _split(resolver: _Resolver, argument: Any) -> list[str]:
+    return str(resolver.resolve(argument[1])).split(argument[0])
+
+
+def _if(resolver: _Resolver, argument: Any) -> Any:
+    name, yes, no = argument
+    return resolver.resolve(yes if resolver.conditions[name] else no)
+
+
+def _equals(resolver: _Resolver, argument: Any) -> bool:
+    left, right = (resolver.resolve(v) for v in argument)
+    return str(left) == str(right)
+
+
+# What each intrinsic function (a one-key mapping) resolves to; any other mapping is data.
+_INTRINSICS: dict[str, Callable[[_Resolver, Any], Any]] = {
+    "Ref": lambda resolver, name: resolver.ref(name),
+    "Fn::GetAtt": lambda resolver, argument: resolver.get_att(*argument),
+    "Fn::Sub": lambda resolver, argument: resolver.sub(argument),
+    "Fn::Join": _join,
+    "Fn::Select": _select,
+    "Fn::Split": _split,
+    "Fn::If": _if,
+    "Fn::Equals": _equals,
+    "Fn::Not": lambda resolver, argument: not resolver.resolve(argument[0]),
+    "Fn::And": lambda resolver, argument: all(resolver.resolve(v) for v in argument),
+    "Fn::Or": lambda resolver, argument: any(resolver.resolve(v) for v in argument),
+    "Condition": lambda resolver, name: resolver.conditions[name],
+}
+
+
+@dataclass
+class _StackDraft:
+    """The stack as the readers find it, resource by resource; a ``LocalStack`` once the state
+    machine is known (a template without one cannot run)."""
+
+    root: Path
+    resolver: _Resolver
+    function_globals: dict[str, Any]
+    global_environment: dict[str, Any]
+    functions: dict[str, FunctionSpec] = field(default_factory=dict)
+    machine: StateMachineSpec | None = None
+    buckets: dict[str, str] = field(default_factory=dict)
+    queues: dict[str, QueueSpec] = field(default_factory=dict)
+    buses: dict[str, str] = field(default_factory=dict)
+    rules: list[RuleSpec] = field(default_factory=list)
+    subscriptions: list[QueueSubscription] = field(default_factory=list)
+    notifying: list[str] = field(default_factory=list)  # logical ids of buckets
+
+    def finish(self) -> LocalStack:
+        if self.machine is None:
+            raise ValueError(
+                f"{self.root / 'template.yaml'} defines no AWS::Serverless::StateMachine"
+            )
+        return LocalStack(
+            root=self.root,
+            functions=self.functions,
+            state_machine=self.machine,
+            buckets=self.buckets,
+            queues=self.queues,
+            event_buses=self.buses,
+            rules=self.rules,
+            subscriptions=self.subscriptions,
+            eventbridge_buckets=[self.buckets[b] for b in self.notifying],
+            resources=self.resolver.resources,
+            parameters=self.resolver.parameters,
+            resolve=self.resolver.resolve,
+        )
+
+
+def _read_function(draft: _StackDraft, logical_id: str, props: dict[str, Any]) -> None:
+    defaults = draft.function_globals
+    env = {
+        **draft.global_environment,
+        **draft.resolver.resolve(props.get("Environment", {}).get("Variables", {})),
+    }
+    draft.functions[logical_id] = FunctionSpec(
+        logical_id=logical_id,
+        code_uri=draft.root / str(props["CodeUri"]),
+        handler=str(props.get("Handler", defaults.get("Handler", "app.handler"))),
+        timeout=int(props.get("Timeout", defaults.get("Timeout", 3))),
+        memory=int(props.get("MemorySize", defaults.get("MemorySize", 128))),
+        environment={k: str(v) for k, v in env.items() if v is not None},
+    )
+    draft.subscriptions.extend(_queue_subscriptions(logical_id, props))
+
+
+def _queue_subscriptions(logical_id: str, props: dict[str, Any]) -> list[QueueSubscription]:
+    """The function's SQS events: the queues whose event source mappings feed it."""
+    subscriptions = []
+    for event in (props.get("Events") or {}).values():
+        if event.get("Type") != "SQS":
+            continue
+        properties = event["Properties"]
+        subscriptions.append(
+            QueueSubscription(
+                function=logical_id,
+                queue=properties["Queue"]["Fn::GetAtt"][0],
+                batch_size=int(properties.get("BatchSize", 10)),
+                report_batch_item_failures="ReportBatchItemFailures"
+                in properties.get("FunctionResponseTypes", []),
+            )
+        )
+    return subscriptions
+
+
+def _read_state_machine(draft: _StackDraft, logical_id: str, props: dict[str, Any]) -> None:
+    substitutions = draft.resolver.resolve(props.get("DefinitionSubstitutions", {}))
+    definition = (draft.root / str(props["DefinitionUri"])).read_text(encoding="utf-8")
+    for name, value in substitutions.items():
+        definition = definition.replace("${" + name + "}", str(value))
+    draft.machine = StateMachineSpec(
+        logical_id=logical_id,
+        name=draft.resolver.physical_name(logical_id),
+        definition=definition,
+        arn=draft.resolver.ref(logical_id),
+    )
+
+
+def _read_bucket(draft: _StackDraft, logical_id: str, props: dict[str, Any]) -> None:
+    draft.buckets[logical_id] = draft.resolver.physical_name(logical_id)
+    notification = props.get("NotificationConfiguration", {}) or {}
+    bridge = notification.get("EventBridgeConfiguration", {}) or {}
+    if draft.resolver.resolve(bridge.get("EventBridgeEnabled", False)) in (True, "true"):
+        draft.notifying.append(logical_id)
+
+
+def _read_queue(draft: _StackDraft, logical_id: str, props: dict[str, Any]) -> None:
+    resolved = draft.resolver.resolve(props)
+    attributes = {
+        key: json.dumps(value) if isinstance(value, dict) else str(value)
+        for key, value in resolved.items()
+        if key in ("VisibilityTimeout", "MessageRetentionPeriod", "RedrivePolicy")
+    }
+    draft.queues[logical_id] = QueueSpec(
+        logical_id=logical_id,
+        name=draft.resolver.physical_name(logical_id),
+        attributes=attributes,
+    )
+
+
+def _read_rule(draft: _StackDraft, logical_id: str, props: dict[str, Any]) -> None:
+    targets = []
+    for target in props.get("Targets", []):
+        arn = target["Arn"]
+        if isinstance(arn, dict) and "Fn::GetAtt" in arn:
+            targets.append(arn["Fn::GetAtt"][0])
+    draft.rules.append(
+        RuleSpec(
+            logical_id=logical_id,
+            name=draft.resolver.physical_name(logical_id),
+            bus=str(draft.resolver.resolve(props.get("EventBusName", "default"))),
+            pattern=draft.resolver.resolve(props.get("EventPattern", {})),
+            target_queues=targets,
+        )
+    )
+
+
+def _read_event_bus(draft: _StackDraft, logical_id: str, props: dict[str, Any]) -> None:
+    draft.buses[logical_id] = draft.resolver.physical_name(logical_id)
+
+
+# The resource types the local run recreates, each with the reader that adds it to the draft;
+# the others (roles, policies, log groups, alarms) have no local counterpart.
+_READERS: dict[str, Callable[[_StackDraft, str, dict[str, Any]], None]] = {
+    "AWS::Serverless::Function": _read_function,
+    "AWS::Serverless::StateMachine": _read_state_machine,
+    "AWS::S3::Bucket": _read_bucket,
+    "AWS::SQS::Queue": _read_queue,
+    "AWS::Events::Rule": _read_rule,
+    "AWS::Events::EventBus": _read_event_bus,
+}
 
 
 def load_stack(root: Path, parameters: Mapping[str, Any] | None = None) -> LocalStack:
     """The local picture of ``root/template.yaml``."""
     template = read_template(root / "template.yaml")
     resolver = _Resolver(template, parameters or {})
-    globals_ = template.get("Globals", {}).get("Function", {})
-    global_env = resolver.resolve(globals_.get("Environment", {}).get("Variables", {}))
-    functions: dict[str, FunctionSpec] = {}
-    machine: StateMachineSpec | None = None
-    buckets: dict[str, str] = {}
-    queues: dict[str, QueueSpec] = {}
-    buses: dict[str, str] = {}
-    rules: list[RuleSpec] = []
-    subscriptions: list[QueueSubscription] = []
-    notifying: list[str] = []
-    for logical_id, resource in resolver.resources.items():
-        kind = resource.get("Type")
-        props = resource.get("Properties", {}) or {}
-        if kind == "AWS::Serverless::Function":
-            env = {
-                **global_env,
-                **resolver.resolve(props.get("Environment", {}).get("Variables", {})),
-            }
-            functions[logical_id] = FunctionSpec(
-                logical_id=logical_id,
-                code_uri=root / str(props["CodeUri"]),
-                handler=str(props.get("Handler", globals_.get("Handler", "app.handler"))),
-                timeout=int(props.get("Timeout", globals_.get("Timeout", 3))),
-                memory=int(props.get("MemorySize", globals_.get("MemorySize", 128))),
-                environment={k: str(v) for k, v in env.items() if v is not None},
-            )
-            for event in (props.get("Events") or {}).values():
-                if event.get("Type") == "SQS":
-                    queue_arn = event["Properties"]["Queue"]
-                    queue_id = queue_arn["Fn::GetAtt"][0]
-                    subscriptions.append(
-                        QueueSubscription(
-                            function=logical_id,
-                            queue=queue_id,
-                            batch_size=int(event["Properties"].get("BatchSize", 10)),
-                            report_batch_item_failures="ReportBatchItemFailures"
-                            in event["Properties"].get("FunctionResponseTypes", []),
-                        )
-                    )
-        elif kind == "AWS::Serverless::StateMachine":
-            substitutions = resolver.resolve(props.get("DefinitionSubstitutions", {}))
-            definition = (root / str(props["DefinitionUri"])).read_text(encoding="utf-8")
-            for name, value in substitutions.items():
-                definition = definition.replace("${" + name + "}", str(value))
-            machine = StateMachineSpec(
-                logical_id=logical_id,
-                name=resolver.physical_name(logical_id),
-                definition=definition,
-                arn=resolver.ref(logical_id),
-            )
-        elif kind == "AWS::S3::Bucket":
-            buckets[logical_id] = resolver.physical_name(logical_id)
-            notification = props.get("NotificationConfiguration", {}) or {}
-            bridge = notification.get("EventBridgeConfiguration", {}) or {}
-            if resolver.resolve(bridge.get("EventBridgeEnabled", False)) in (True, "true"):
-                notifying.append(logical_id)
-        elif kind == "AWS::SQS::Queue":
-            resolved = resolver.resolve(props)
-            attributes = {
-                key: json.dumps(value) if isinstance(value, dict) else str(value)
-                for key, value in resolved.items()
-                if key in ("VisibilityTimeout", "MessageRetentionPeriod", "RedrivePolicy")
-            }
-            queues[logical_id] = QueueSpec(
-                logical_id=logical_id,
-                name=resolver.physical_name(logical_id),
-                attributes=attributes,
-            )
-        elif kind == "AWS::Events::Rule":
-            targets = []
-            for target in props.get("Targets", []):
-                arn = target["Arn"]
-                if isinstance(arn, dict) and "Fn::GetAtt" in arn:
-                    targets.append(arn["Fn::GetAtt"][0])
-            rules.append(
-                RuleSpec(
-                    logical_id=logical_id,
-                    name=resolver.physical_name(logical_id),
-                    bus=str(resolver.resolve(props.get("EventBusName", "default"))),
-                    pattern=resolver.resolve(props.get("EventPattern", {})),
-                    target_queues=targets,
-                )
-            )
-        elif kind == "AWS::Events::EventBus":
-            buses[logical_id] = resolver.physical_name(logical_id)
-    if machine is None:
-        raise ValueError(f"{root / 'template.yaml'} defines no AWS::Serverless::StateMachine")
-    return LocalStack(
+    function_globals = template.get("Globals", {}).get("Function", {})
+    draft = _StackDraft(
         root=root,
-        functions=functions,
-        state_machine=machine,
-        buckets=buckets,
-        queues=queues,
-        event_buses=buses,
-        rules=rules,
-        subscriptions=subscriptions,
-        eventbridge_buckets=[buckets[b] for b in notifying],
-        resources=resolver.resources,
-        parameters=resolver.parameters,
+        resolver=resolver,
+        function_globals=function_globals,
+        global_environment=resolver.resolve(
+            function_globals.get("Environment", {}).get("Variables", {})
+        ),
     )
+    for logical_id, resource in resolver.resources.items():
+        reader = _READERS.get(resource.get("Type"))
+        if reader is not None:
+            reader(draft, logical_id, resource.get("Properties", {}) or {})
+    return draft.finish()
