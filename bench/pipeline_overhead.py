@@ -39,13 +39,16 @@ from bench.results import (
     run_alone,
 )
 from scriba import layout
+from scriba.config import Settings
+from scriba.context import Context, FunctionContext
 from scriba.local.cloud import LocalCloud
 from scriba.local.functions import error_payload
 from scriba.local.run import export_results, run_documents
 from scriba.media import pdf
 from scriba.models.document import Source
 from scriba.models.manifest import Stage
-from scriba.stages import Context, extract, finalize, speak, summarize, tag, translate
+from scriba.stages import extract, finalize, speak, summarize, tag, translate
+from scriba.stages.extract.actions import AssembleRequest, InspectRequest, OcrBatchRequest
 from scriba.workflow import (
     Analysis,
     Document,
@@ -91,7 +94,7 @@ def _stage_error(error: Exception) -> StageError:
 class DirectRun:
     """The workflow's stages in order, in this process; seconds spent in each."""
 
-    ctx: Context
+    ctx: Context[Settings]
     stages: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -110,7 +113,7 @@ class DirectRun:
     def run(self, source: Source, languages: list[str], out: Path) -> finalize.Outcome:
         ctx = self.ctx
         started_at = datetime.now(UTC)
-        request = extract.InspectRequest(
+        request = InspectRequest(
             action="inspect", source=source, options=Options(languages=languages)
         )
         document: Document = self.call("inspect", lambda: extract.inspect(request, ctx))
@@ -119,9 +122,9 @@ class DirectRun:
         )
         if document.reused_from is None:
             for pages in document.ocr.batches:
-                batch = extract.OcrBatchRequest(action="ocr", document=document, pages=pages)
+                batch = OcrBatchRequest(action="ocr", document=document, pages=pages)
                 self.call("ocr", lambda batch=batch: extract.ocr_batch(batch, ctx))  # type: ignore[misc]
-            assemble = extract.AssembleRequest(action="assemble", document=document)
+            assemble = AssembleRequest(action="assemble", document=document)
             text = self.call("assemble", lambda: extract.assemble(assemble, ctx))
             tags: TagResult | StageFailure
             try:
@@ -193,8 +196,8 @@ def measure_document(
     data = path.read_bytes()
     with pdf.pdf_document(path, path.name) as opened:
         pages = pdf.page_count(opened)
-    s3 = cloud.client("s3")
-    ctx = Context.current()
+    s3 = cloud.clients.s3
+    ctx = FunctionContext(Settings).current()
     executor_seconds: list[float] = []
     direct_seconds: list[float] = []
     stage_seconds: dict[str, list[float]] = {}
@@ -250,7 +253,7 @@ def measure(repeats: int = 5) -> BenchResult:
         with LocalCloud(parameters={"TargetLanguages": LANGUAGE}) as cloud:
             start_up = time.perf_counter() - started
             workers = cloud.workers
-            cloud.client("s3").create_bucket(Bucket=DIRECT_BUCKET)
+            cloud.clients.s3.create_bucket(Bucket=DIRECT_BUCKET)
             measured = [
                 measure_document(cloud, path, label, folder, repeats)
                 for label, path in documents.items()

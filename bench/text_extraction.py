@@ -1,6 +1,7 @@
 """Text extraction with lines and word boxes, pages per second, against two baselines.
 
-- scriba: ``scriba.media.pdf.text_layer_page`` for every page (lines, words, boxes, as pydantic models).
+- scriba: ``scriba.media.pdf.text_layer_page`` for every page (lines, words, boxes, as pydantic
+  models).
 - pypdfium2 per-character boxes: the page's text and one ``get_charbox`` per character, nothing
   grouped: the practical limit of anything built on pdfium from Python.
 - pdfplumber ``extract_words``: what users pick instead (words with boxes, no lines).

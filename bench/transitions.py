@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import tempfile
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ PRICE_PER_TRANSITION = 0.025 / 1000  # USD, Standard workflows (us-east-1)
 SHORT = "pdflatex-4-pages.pdf"
 
 
-def transitions(events: list[dict[str, Any]]) -> tuple[int, int, Counter[str]]:
+def transitions(events: Sequence[Mapping[str, Any]]) -> tuple[int, int, Counter[str]]:
     """Billed transitions (states executed plus task retries), the retries, and the states
     executed by type."""
     entered = Counter(

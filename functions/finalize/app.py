@@ -9,8 +9,12 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from scriba.observability import logger, metrics, tracer, with_metrics
+from scriba.config import Settings
+from scriba.context import FunctionContext
+from scriba.observability import log_about, logger, metrics, tracer, with_metrics
 from scriba.stages import finalize
+
+function = FunctionContext(Settings)
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -18,7 +22,8 @@ from scriba.stages import finalize
 @with_metrics
 @event_parser(model=finalize.FinalizeAction)
 def handler(event: finalize.FinalizeAction, context: LambdaContext) -> dict[str, Any]:
-    outcome = finalize.handle(event)
+    log_about(event)
+    outcome = finalize.handle(event, function.current())
     metrics.add_metric(
         name=f"Documents{outcome.status.value.title()}", unit=MetricUnit.Count, value=1
     )

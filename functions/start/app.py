@@ -15,15 +15,18 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from scriba.config import load_settings
+from scriba.config import StartSettings
+from scriba.context import FunctionContext
 from scriba.observability import logger, tracer
 from scriba.stages import start
 
+# SCRIBA_STATE_MACHINE_ARN is checked here, at init: without it no message could be started.
+function = FunctionContext(StartSettings)
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def record_handler(record: SQSRecord) -> dict[str, Any]:
-    started = start.start_from_message(record.body, load_settings().state_machine_arn)
+    started = start.start_from_message(record.body, function.current())
     return started.model_dump(mode="json")
 
 

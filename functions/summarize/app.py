@@ -5,12 +5,17 @@ from typing import Any
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from scriba.observability import logger, tracer
+from scriba.config import Settings
+from scriba.context import FunctionContext
+from scriba.observability import log_about, logger, tracer
 from scriba.stages import summarize
+
+function = FunctionContext(Settings)
 
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 @event_parser(model=summarize.SummarizeRequest)
 def handler(event: summarize.SummarizeRequest, context: LambdaContext) -> dict[str, Any]:
-    return summarize.summarize(event).model_dump(mode="json")
+    log_about(event)
+    return summarize.summarize(event, function.current()).model_dump(mode="json")

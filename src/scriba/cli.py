@@ -237,7 +237,7 @@ def _stopping_on_sigterm() -> Iterator[None]:
 @click.option("--json", "as_json", is_flag=True, help="The figures as one JSON object.")
 def cost(folder: Path, as_json: bool) -> None:
     """Sum the cost ledgers of a results folder, per document, stage and service."""
-    from scriba.cost import run_cost  # noqa: PLC0415
+    from scriba.cost.ledger import run_cost  # noqa: PLC0415
     from scriba.models.manifest import Manifest  # noqa: PLC0415
 
     manifests = []

@@ -1,13 +1,22 @@
 """Settings, from environment variables prefixed ``SCRIBA_`` (the Lambda environment in
-``template.yaml``, or the local executor). One place for every tunable and every limit."""
+``template.yaml``, or the local executor). One place for every tunable and every limit.
+
+``Settings`` holds everything, with defaults. A function that cannot work without a variable
+has a subclass that makes it required (``StartSettings``, ``SweepSettings``): its handler loads
+it at init, so a missing variable fails the cold start with its name instead of the first
+document.
+"""
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar, overload
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from scriba.errors import ConfigurationError
 
 MB = 1024 * 1024
 
@@ -112,14 +121,69 @@ class Settings(BaseSettings):
         return [item.upper() for item in split] if isinstance(split, list) else split
 
 
-@lru_cache(maxsize=8)
-def _cached(environment: frozenset[tuple[str, str]]) -> Settings:
-    return Settings()
+class StartSettings(Settings):
+    """The start function's: it starts executions of the state machine."""
+
+    state_machine_arn: str = Field(description="The state machine the starter starts")
 
 
-def load_settings() -> Settings:
-    """Settings from the current environment, cached per distinct environment."""
-    import os  # noqa: PLC0415
+class SweepSettings(Settings):
+    """The sweeper's: it lists the inputs and sends what was missed to the upload queue."""
 
+    input_bucket: str = Field(description="The bucket documents arrive in")
+    start_queue_url: str = Field(description="Where the sweeper sends work")
+
+
+S = TypeVar("S", bound=Settings)
+
+
+def environment_variable(field: str) -> str:
+    """The variable that sets a field: ``state_machine_arn`` is ``SCRIBA_STATE_MACHINE_ARN``."""
+    return f"SCRIBA_{field.upper()}"
+
+
+def _configuration_error(kind: type[Settings], error: ValidationError) -> ConfigurationError:
+    problems = []
+    for item in error.errors():
+        name = environment_variable(str(item["loc"][0])) if item["loc"] else "SCRIBA_*"
+        problems.append(
+            f"{name} is not set" if item["type"] == "missing" else f"{name}: {item['msg']}"
+        )
+    return ConfigurationError(
+        f"{kind.__name__}: {'; '.join(problems)} (template.yaml sets it for the function)"
+    )
+
+
+@lru_cache(maxsize=32)
+def _cached(kind: type[Settings], environment: frozenset[tuple[str, str]]) -> Settings:
+    try:
+        return kind()
+    except ValidationError as error:
+        raise _configuration_error(kind, error) from None
+
+
+def require(settings: Settings, kind: type[S]) -> S:
+    """``settings`` as ``kind``, whose required fields they must have (a function given settings
+    of another class, by a test or a caller): ``ConfigurationError`` names what is missing."""
+    values = {k: v for k, v in settings.model_dump().items() if v is not None}
+    try:
+        return kind.model_validate(values)
+    except ValidationError as error:
+        raise _configuration_error(kind, error) from None
+
+
+@overload
+def load_settings() -> Settings: ...
+
+
+@overload
+def load_settings(kind: type[S]) -> S: ...
+
+
+def load_settings(kind: type[Settings] = Settings) -> Settings:
+    """Settings of ``kind`` from the current environment, cached per distinct environment.
+
+    Raises ``ConfigurationError`` naming every variable that is missing or invalid.
+    """
     relevant = frozenset((k, v) for k, v in os.environ.items() if k.startswith("SCRIBA_"))
-    return _cached(relevant)
+    return _cached(kind, relevant)

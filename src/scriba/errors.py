@@ -123,6 +123,12 @@ class AccessDenied(PermanentError):
     reason = "access_denied"
 
 
+class ConfigurationError(PermanentError, ValueError):
+    """A function's settings are missing or invalid: a deployment problem, not a document's."""
+
+    reason = "configuration_error"
+
+
 class OcrJobFailed(PermanentError):
     reason = "ocr_job_failed"
 

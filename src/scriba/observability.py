@@ -2,7 +2,9 @@
 
 The service name comes from ``POWERTOOLS_SERVICE_NAME`` (set per function in ``template.yaml``).
 Library modules log through the standard ``logging`` module under ``scriba.*``; the handler's
-structured JSON configuration is copied onto them. Nothing logs document content at INFO level.
+structured JSON configuration (one handler, one formatter) is copied onto them, so the keys a
+handler appends (``log_about``: the document's id and key, the execution) are on every line a
+stage writes, its library modules' included. Nothing logs document content at INFO level.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
+
+from scriba.workflow import StageRequest
 
 logger = Logger()
 tracer = Tracer()
@@ -39,3 +43,10 @@ def with_metrics(handler: Callable[[Any, Any], R]) -> Callable[[Any, Any], R]:
             metrics.clear_metrics()
 
     return wrapper
+
+
+def log_about(request: StageRequest) -> None:
+    """Every log line of this invocation names the document and the execution, as keys
+    (``inject_lambda_context(clear_state=True)`` drops them when it ends)."""
+    document_id, key = request.subject()
+    logger.append_keys(document_id=document_id, document_key=key, execution=request.execution)

@@ -6,8 +6,9 @@ the document's size (ids, locations, counts, the OCR plan), and every artifact l
 - ``PipelineInput`` starts an execution; ``Document`` is what inspect learned and every later
   state reads;
 - each stage hands back a small result (``TextResult``, ``TagResult``, ``SummaryResult``,
-  ``TranslationResult``, ``NarrationResult``), or the workflow records a ``StageFailure`` (the
-  error object a Catch puts at its ResultPath) in its place;
+  ``TranslationResult``, ``NarrationResult``) with what its engines reported using (``billed``,
+  priced by finalize), or the workflow records a ``StageFailure`` (the error object a Catch puts
+  at its ResultPath) in its place;
 - ``PipelineState`` is the whole execution state as the workflow built it, read by finalize.
 """
 
@@ -19,6 +20,7 @@ from typing import Any
 
 from pydantic import ConfigDict, Field
 
+from scriba.cost.units import Billed
 from scriba.errors import reason_for
 from scriba.models.base import Model
 from scriba.models.document import DocumentKind, S3Location, Source
@@ -80,6 +82,29 @@ class Document(Model):
     warnings: list[str] = Field(default_factory=list)
 
 
+# -- what each task is sent ----------------------------------------------------------------------
+
+
+class StageRequest(Model):
+    """Base of every task's request. The state machine passes the execution's ARN too: every
+    log line of the task carries it, with the document's id and key (``subject``)."""
+
+    execution: str | None = Field(default=None, description="ARN of the execution that sent it")
+
+    def subject(self) -> tuple[str, str]:
+        """(document id, source key) of the document the request is about."""
+        raise NotImplementedError(f"{type(self).__name__} names no document")
+
+
+class DocumentRequest(StageRequest):
+    """A request about a document inspect has seen."""
+
+    document: Document
+
+    def subject(self) -> tuple[str, str]:
+        return self.document.id, self.document.name
+
+
 # -- what each stage hands back ------------------------------------------------------------------
 
 
@@ -118,6 +143,10 @@ class TextResult(Model):
     ocr_pages: int = Field(ge=0)
     text_layer_pages: int = Field(ge=0)
     warnings: list[str] = Field(default_factory=list)
+    billed: list[Billed] = Field(default_factory=list, description="What its engines used")
+    saved: list[Billed] = Field(
+        default_factory=list, description="The OCR the text layer made unnecessary"
+    )
 
 
 class TagResult(Model):
@@ -126,6 +155,7 @@ class TagResult(Model):
     labels: list[str] = Field(description="The most confident label names, at most ten")
     people: bool
     warnings: list[str] = Field(default_factory=list)
+    billed: list[Billed] = Field(default_factory=list, description="What its engines used")
 
 
 class SummaryResult(Model):
@@ -139,15 +169,18 @@ class SummaryResult(Model):
         default=False, description="The tokens Bedrock would have used, for a local summary"
     )
     warnings: list[str] = Field(default_factory=list)
+    billed: list[Billed] = Field(default_factory=list, description="What its engines used")
 
 
 class TranslationResult(Model):
     artifact: Artifact
     characters: int = Field(ge=0)
+    billed: list[Billed] = Field(default_factory=list, description="What its engines used")
 
 
 class NarrationResult(Model):
     artifact: Artifact
+    billed: list[Billed] = Field(default_factory=list, description="What its engines used")
 
 
 # -- the execution state -------------------------------------------------------------------------

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from functools import cached_property
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from scriba.aws.clients import AwsClients
 from scriba.config import Settings
-from scriba.engines import Engines, SpeechSynthesizer, use_engines
+from scriba.context import forget_contexts
+from scriba.engines import BACKENDS
+from scriba.engines.ports import SpeechClip, SpeechSynthesizer
 from scriba.local.cloud import LocalCloud
 from scriba.local.run import run_documents
 from scriba.models.manifest import ArtifactKind, Status
-from scriba.models.narration import SpeechClip
 
 
 class CrashingSpeech:
@@ -33,20 +35,23 @@ class CrashingSpeech:
         return self.real.synthesize(text, language)
 
 
-class CrashingEngines(Engines):
-    @cached_property
-    def speech(self) -> SpeechSynthesizer:
-        return CrashingSpeech(super().speech, "fr")
+LOCAL = BACKENDS["local"]  # the real one, before the fixture replaces it
+
+
+def crashing_speech(settings: Settings, clients: AwsClients) -> SpeechSynthesizer:
+    return CrashingSpeech(LOCAL.speech(settings, clients), "fr")
 
 
 @pytest.fixture(scope="module")
 def crashing_cloud() -> Iterator[LocalCloud]:
-    # workers=0: the handlers run in this process, where the crashing engines are installed.
-    with (
-        use_engines(CrashingEngines(Settings(engines="local"))),
-        LocalCloud(workers=0, parameters={"TargetLanguages": "es,fr"}) as cloud,
-    ):
-        yield cloud
+    # workers=0: the handlers run in this process, whose local backend builds the crashing
+    # speech engine (the contexts built before are dropped, and again afterwards).
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(BACKENDS, "local", replace(LOCAL, speech=crashing_speech))
+        forget_contexts()
+        with LocalCloud(workers=0, parameters={"TargetLanguages": "es,fr"}) as cloud:
+            yield cloud
+    forget_contexts()
 
 
 @pytest.mark.local_engines

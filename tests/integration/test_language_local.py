@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from scriba.aws.clients import AwsClients
 from scriba.config import Settings
-from scriba.engines import LanguageDetector
-from scriba.engines import local as local_engines
+from scriba.engines import Engines
 from scriba.engines.local.lingua import SAMPLE_CHARACTERS, LinguaDetector, sample
+from scriba.engines.ports import LanguageDetector
 from tests.pdf_text import pdf_text
 
 pytestmark = pytest.mark.local_engines
@@ -19,7 +20,7 @@ def detector() -> LinguaDetector:
 
 
 def test_the_factory_builds_it_and_it_is_a_language_detector():
-    built = local_engines.language_detector(Settings(engines="local"))
+    built = Engines(Settings(engines="local"), AwsClients()).language
     assert isinstance(built, LinguaDetector)
     assert isinstance(built, LanguageDetector)
 

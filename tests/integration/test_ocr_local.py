@@ -13,9 +13,9 @@ import pytest
 from PIL import Image
 
 from scriba.config import Settings
-from scriba.engines import OcrEngine, PageImage
 from scriba.engines.local import tesseract as ocr_module
 from scriba.engines.local.tesseract import TesseractOcr
+from scriba.engines.ports import OcrEngine, PageImage
 from scriba.errors import EngineFailed
 from scriba.media.pdf import pdf_document, render_page, text_layer_page
 from scriba.models.text import Page, PageSource

@@ -6,12 +6,13 @@ import random
 
 import pytest
 
+from scriba.aws.clients import AwsClients
 from scriba.config import Settings
-from scriba.engines import Summarizer
-from scriba.engines import local as local_engines
+from scriba.engines import Engines
 from scriba.engines.local.lexrank import SECTION, ExtractiveSummarizer
+from scriba.engines.ports import Summarizer, SummaryDraft
 from scriba.media.sentences import split_sentences
-from scriba.models.summary import SummaryDraft, SummaryMethod
+from scriba.models.summary import SummaryMethod
 from tests.pdf_text import pdf_text
 
 pytestmark = pytest.mark.local_engines
@@ -33,7 +34,7 @@ def assert_extract_in_order(sentences: list[str], draft: SummaryDraft, count: in
 
 
 def test_the_factory_builds_it_and_it_is_a_summarizer():
-    built = local_engines.summarizer(Settings(engines="local"))
+    built = Engines(Settings(engines="local"), AwsClients()).summarizer
     assert isinstance(built, ExtractiveSummarizer)
     assert isinstance(built, Summarizer)
     assert built.name == "extractive"

@@ -7,6 +7,7 @@ The job runs on a PDF of just the pages that need OCR: its page n is the source'
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any
 
@@ -15,11 +16,13 @@ import pytest
 
 from scriba.aws.storage import Storage
 from scriba.config import Settings
-from scriba.engines import Engines
+from scriba.context import Context
+from scriba.cost.units import Billed, comprehend_request, textract_pages
+from scriba.engines import BACKENDS
 from scriba.models.document import DocumentKind, S3Location, Source
 from scriba.models.text import Box, DocumentText, Line, Page, PageSource, Word
-from scriba.stages import Context
-from scriba.stages.extract import AssembleRequest, OcrJob, PageSet, PageSizes, assemble
+from scriba.stages.extract import assemble
+from scriba.stages.extract.actions import AssembleRequest, OcrJob, PageSet, PageSizes
 from scriba.workflow import Document, OcrMode, OcrPlan
 
 BUCKET = "out-bucket"
@@ -41,6 +44,16 @@ def page(number: int, text: str, source: PageSource, width: float = 1.0) -> Page
     )
 
 
+class English:
+    """A language detector that always says English."""
+
+    def detect(self, text: str) -> str | None:
+        return "en"
+
+    def billed(self, text: str) -> Billed:
+        return comprehend_request(len(text))
+
+
 class PartialJob:
     """A job that lost its second page (PARTIAL_SUCCESS), with the sizes it was given."""
 
@@ -52,6 +65,9 @@ class PartialJob:
 
     def state(self, job_id: str) -> Any:
         return SimpleNamespace(status="PARTIAL_SUCCESS", message=None)
+
+    def billed(self, pages: int) -> Billed:
+        return textract_pages([], pages)
 
     def pages(
         self,
@@ -76,14 +92,10 @@ def storage(mocked_aws: None) -> Iterator[Storage]:
 
 def test_job_pages_get_their_source_numbers_and_sizes(storage: Storage) -> None:
     jobs = PartialJob()
-    engines = Engines(
-        Settings(output_bucket=BUCKET),
-        module=SimpleNamespace(
-            ocr_jobs=lambda settings: jobs,
-            language_detector=lambda settings: SimpleNamespace(detect=lambda text: "en"),
-        ),  # type: ignore[arg-type]
+    backend = replace(
+        BACKENDS["aws"], ocr_jobs=lambda settings, clients: jobs, language=lambda s, c: English()
     )
-    ctx = Context(settings=Settings(output_bucket=BUCKET), storage=storage, engines=engines)
+    ctx = Context.of(Settings(output_bucket=BUCKET), storage=storage, backend=backend)
     # Source pages 2 and 5 have a text layer; 1, 3 and 4 went to the job, as its pages 1 to 3.
     storage.write_model(
         WORK.child("text-layer.json"),

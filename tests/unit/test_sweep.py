@@ -15,13 +15,12 @@ from moto import mock_aws
 from pydantic import ValidationError
 
 from scriba import layout
-from scriba.aws import clients as scriba_aws
+from scriba.aws.clients import AwsClients
 from scriba.aws.storage import Storage
 from scriba.config import Settings
-from scriba.engines import get_engines
+from scriba.context import Context
 from scriba.models.document import S3Location, Source
 from scriba.models.manifest import Failure, Manifest, Stage, Status
-from scriba.stages import Context
 from scriba.stages.start import request_from_message, source_from_s3_event
 from scriba.stages.sweep import GAVE_UP, SweepRequest, attempt_of, sweep
 
@@ -104,18 +103,13 @@ class Stack:
                     QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"]
                 )
 
-    def sweep(self, request: SweepRequest | None = None, **changes: Any) -> Any:
+    def context(self, **changes: Any) -> Context[Settings]:
+        """The sweeper's context: these settings, clients on moto (the region of the stack)."""
         settings = self.settings.model_copy(update=changes)
-        ctx = Context(settings=settings, storage=Storage(self.s3), engines=get_engines(settings))
-        return sweep(
-            request or SweepRequest(),
-            settings=settings,
-            s3=self.s3,
-            sqs=self.sqs,
-            sfn=self.sfn,
-            now=datetime.now(UTC) + LATER,
-            ctx=ctx,
-        )
+        return Context.of(settings, AwsClients(boto3.session.Session(region_name=REGION)))
+
+    def sweep(self, request: SweepRequest | None = None, **changes: Any) -> Any:
+        return sweep(request or SweepRequest(), self.context(**changes), datetime.now(UTC) + LATER)
 
 
 @pytest.fixture
@@ -127,8 +121,6 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    scriba_aws.client.cache_clear()
-    scriba_aws.session.cache_clear()
     with mock_aws():
         s3 = boto3.client("s3", region_name=REGION)
         for bucket in ("in-bucket", "out-bucket"):
@@ -164,8 +156,6 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
             sweep_max_attempts=3,
         )
         yield Stack(s3, sqs, sfn, events, settings, queue_url, event_queue_url)
-    scriba_aws.client.cache_clear()
-    scriba_aws.session.cache_clear()
 
 
 def upload_event(source: Source) -> str:
@@ -223,8 +213,7 @@ def test_inputs_without_a_manifest_are_sent_with_the_name_their_upload_event_has
 
 def test_young_inputs_are_left_to_the_upload_path(stack: Stack) -> None:
     stack.upload("fresh.pdf")
-    settings = stack.settings
-    report = sweep(SweepRequest(), settings=settings, s3=stack.s3, sqs=stack.sqs, sfn=stack.sfn)
+    report = sweep(SweepRequest(), stack.context())
     assert report.recent == 1
     assert report.sent == []
     assert stack.queued() == []

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
-from scriba.aws.clients import client
 from scriba.aws.errors import service_errors
 from scriba.errors import TransientServiceError
 from scriba.models.event import EVENT_SOURCE, DocumentEvent
 
+if TYPE_CHECKING:
+    from mypy_boto3_events import EventBridgeClient
 
-def publish(event: DocumentEvent, bus: str | None) -> bool:
+
+def publish(events: EventBridgeClient, event: DocumentEvent, bus: str | None) -> bool:
     """Puts the event on ``bus``; returns False when no bus is configured."""
     if not bus:
         return False
     with service_errors("events", event.name):
-        response = client("events").put_events(
+        response = events.put_events(
             Entries=[
                 {
                     "Source": EVENT_SOURCE,

@@ -1,27 +1,39 @@
 """The bucket: where every stage reads its input and writes its output.
 
 One implementation (S3 through boto3) serves both executors: on a laptop the local executor points
-boto3 at moto's S3 through ``AWS_ENDPOINT_URL``.
+boto3 at moto's S3 through ``AWS_ENDPOINT_URL``. Every result a stage makes is written with
+``put_artifact``, which also describes it for the manifest.
 """
 
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, JsonValue
 
-from scriba.aws.clients import client
 from scriba.aws.errors import service_errors
 from scriba.models.document import S3Location
+from scriba.models.manifest import Artifact, ArtifactKind
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import CopySourceTypeDef
 
 M = TypeVar("M", bound=BaseModel)
 
 JSON = "application/json"
+PLAIN_TEXT = "text/plain; charset=utf-8"
+
+
+def _json(model: BaseModel) -> bytes:
+    return model.model_dump_json(indent=2, exclude_none=False).encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -35,24 +47,28 @@ class StoredObject:
 
 
 class Storage:
-    """Reads and writes objects; translates S3 errors into scriba's typed errors."""
+    """Reads and writes objects; translates S3 errors into scriba's typed errors (the stages
+    name the document in them)."""
 
-    def __init__(self, s3: Any | None = None, document: str | None = None) -> None:
-        self._s3 = s3 if s3 is not None else client("s3")
-        self._document = document
-
-    def _errors(self) -> Any:
-        return service_errors("s3", self._document)
+    def __init__(self, s3: S3Client) -> None:
+        self._s3 = s3
 
     @staticmethod
-    def _version(location: S3Location) -> dict[str, str]:
-        return {"VersionId": location.version_id} if location.version_id else {}
+    def _errors() -> AbstractContextManager[None]:
+        return service_errors("s3")
+
+    @staticmethod
+    def _object(location: S3Location) -> CopySourceTypeDef:
+        """Bucket, key and (when the location names one) the version: a GET, HEAD or copy
+        source of exactly that object."""
+        request: CopySourceTypeDef = {"Bucket": location.bucket, "Key": location.key}
+        if location.version_id:
+            request["VersionId"] = location.version_id
+        return request
 
     def head(self, location: S3Location) -> StoredObject:
         with self._errors():
-            meta = self._s3.head_object(
-                Bucket=location.bucket, Key=location.key, **self._version(location)
-            )
+            meta = self._s3.head_object(**self._object(location))
         return StoredObject(
             key=location.key,
             size=int(meta["ContentLength"]),
@@ -70,9 +86,7 @@ class Storage:
 
     def read_bytes(self, location: S3Location) -> bytes:
         with self._errors():
-            body = self._s3.get_object(
-                Bucket=location.bucket, Key=location.key, **self._version(location)
-            )["Body"]
+            body = self._s3.get_object(**self._object(location))["Body"]
             data: bytes = body.read()
         return data
 
@@ -86,9 +100,7 @@ class Storage:
         """Streams the object to ``path`` (never whole in memory); returns its SHA-256."""
         digest = hashlib.sha256()
         with self._errors():
-            body = self._s3.get_object(
-                Bucket=location.bucket, Key=location.key, **self._version(location)
-            )["Body"]
+            body = self._s3.get_object(**self._object(location))["Body"]
             with path.open("wb") as out:
                 for part in iter(lambda: body.read(chunk), b""):
                     digest.update(part)
@@ -107,8 +119,49 @@ class Storage:
         return self.write_bytes(location, text.encode("utf-8"), content_type)
 
     def write_model(self, location: S3Location, model: BaseModel) -> int:
-        return self.write_bytes(
-            location, model.model_dump_json(indent=2, exclude_none=False).encode("utf-8"), JSON
+        return self.write_bytes(location, _json(model), JSON)
+
+    @contextmanager
+    def local_copy(self, location: S3Location) -> Iterator[tuple[Path, str]]:
+        """The object downloaded to a temporary file (deleted afterwards), with its SHA-256."""
+        with tempfile.TemporaryDirectory(prefix="scriba-") as folder:
+            path = Path(folder) / "source"
+            digest = self.download(location, path)
+            yield path, digest
+
+    def put_artifact(
+        self,
+        folder: S3Location,
+        path: str,
+        kind: ArtifactKind,
+        content: BaseModel | str | bytes,
+        *,
+        media_type: str | None = None,
+        language: str | None = None,
+        details: dict[str, JsonValue] | None = None,
+    ) -> Artifact:
+        """Writes one result at ``path`` under ``folder`` and returns its manifest entry.
+
+        A model is written as JSON, text as UTF-8 (``media_type`` defaults to JSON and to plain
+        text); bytes need their ``media_type``. The entry records the media type without its
+        parameters ("text/plain", not "text/plain; charset=utf-8") and the size in bytes.
+        """
+        if isinstance(content, BaseModel):
+            data, content_type = _json(content), media_type or JSON
+        elif isinstance(content, str):
+            data, content_type = content.encode("utf-8"), media_type or PLAIN_TEXT
+        elif media_type is None:
+            raise ValueError(f"{path}: bytes need a media type")
+        else:
+            data, content_type = content, media_type
+        size = self.write_bytes(folder.child(path), data, content_type)
+        return Artifact(
+            kind=kind,
+            path=path,
+            media_type=content_type.split(";", 1)[0].strip(),
+            size=size,
+            language=language,
+            details=dict(details or {}),
         )
 
     def upload(self, path: Path, location: S3Location, content_type: str) -> None:
@@ -122,7 +175,7 @@ class Storage:
             self._s3.copy_object(
                 Bucket=target.bucket,
                 Key=target.key,
-                CopySource={"Bucket": source.bucket, "Key": source.key, **self._version(source)},
+                CopySource=self._object(source),
             )
 
     def list(self, prefix: S3Location) -> Iterator[StoredObject]:
@@ -138,8 +191,3 @@ class Storage:
                         etag=str(item.get("ETag", "")).strip('"') or None,
                         last_modified=item.get("LastModified"),
                     )
-
-    def delete(self, location: S3Location) -> None:
-        """Deletes an intermediate file. Never called on a source object."""
-        with self._errors():
-            self._s3.delete_object(Bucket=location.bucket, Key=location.key)

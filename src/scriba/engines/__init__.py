@@ -1,199 +1,199 @@
-"""Engines behind ports.
+"""Engines behind ports: the set of adapters a run uses, built from one table per backend.
 
-Each capability is a small interface (a ``Protocol``) with two adapters: ``scriba.engines.aws``
-(boto3, the managed services) and ``scriba.engines.local`` (open-source engines, offline). Stage
-logic in ``scriba.stages`` is written once against these interfaces and never knows which adapter
-it has. An adapter module provides one factory per port, each taking the ``Settings``:
-
-    ocr_engine, ocr_jobs, image_labeler, summarizer, translator, speech_synthesizer,
-    language_detector
-
-Adapters raise the typed errors of ``scriba.errors``: ``Throttled`` and ``TransientServiceError``
-for what a retry may fix, a ``PermanentError`` subclass for everything else.
+The ports (the interfaces stages are written against) are in ``scriba.engines.ports``; the
+adapters in ``scriba.engines.aws`` (boto3) and ``scriba.engines.local`` (offline engines).
+``BACKENDS`` says, for each value of ``SCRIBA_ENGINES``, how to build each engine; a constructor
+imports its adapter only when it runs, so that a Lambda package never needs the offline engines
+and importing scriba stays cheap.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from types import ModuleType
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
-    from PIL import Image
-
+    from scriba.aws.clients import AwsClients
     from scriba.config import Settings
-    from scriba.models.document import S3Location
-    from scriba.models.narration import SpeechClip
-    from scriba.models.summary import SummaryDraft
-    from scriba.models.tags import ImageLabels
-    from scriba.models.text import Page
-    from scriba.models.translation import TranslatedText
+    from scriba.engines.ports import (
+        ImageLabeler,
+        LanguageDetector,
+        OcrEngine,
+        OcrJobs,
+        SpeechSynthesizer,
+        Summarizer,
+        Translator,
+    )
+
+E = TypeVar("E")
+Constructor = Callable[["Settings", "AwsClients"], E]
 
 
 @dataclass(frozen=True)
-class PageImage:
-    """A page (or an image input) as pixels, ready for OCR."""
-
-    number: int  # 1-based
-    image: Image.Image
-    dpi: float  # of the rendering; 0 when unknown (image inputs)
-
-
-@runtime_checkable
-class OcrEngine(Protocol):
-    """Recognizes the text of one page image: lines and words with boxes and confidences."""
+class Backend:
+    """How to build each engine of one backend (``ocr_jobs`` is None where there is no
+    asynchronous OCR service: the pages are then OCR'd in batches)."""
 
     name: str
-
-    def recognize(self, page: PageImage, languages: Sequence[str]) -> Page:
-        """``languages`` are ISO 639-1 hints (may be empty: the engine's default or detection)."""
-        ...
-
-
-class OcrJobState(Protocol):
-    status: str  # IN_PROGRESS, SUCCEEDED, FAILED, PARTIAL_SUCCESS
-    message: str | None
+    ocr: Constructor[OcrEngine]
+    ocr_jobs: Constructor[OcrJobs] | None
+    labeler: Constructor[ImageLabeler]
+    summarizer: Constructor[Summarizer]
+    translator: Constructor[Translator]
+    speech: Constructor[SpeechSynthesizer]
+    language: Constructor[LanguageDetector]
 
 
-@runtime_checkable
-class OcrJobs(Protocol):
-    """An asynchronous OCR service for multi-page documents (Textract Start*/Get*)."""
-
-    def start(self, document: S3Location, output: S3Location, token: str) -> str:
-        """Starts a job on a PDF in the bucket; same ``token``, same job. Returns the job id."""
-        ...
-
-    def state(self, job_id: str) -> OcrJobState: ...
-
-    def pages(
-        self,
-        job_id: str,
-        output: S3Location,
-        sizes: Mapping[int, tuple[float, float]] | None = None,
-    ) -> list[Page]:
-        """Every page of a finished job, normalised, in page order. The service reports no page
-        sizes: ``sizes`` gives them (points, by the job document's page number)."""
-        ...
+# -- AWS: the managed services, through the clients of the context -------------------------------
 
 
-@runtime_checkable
-class ImageLabeler(Protocol):
-    name: str
+def _textract(settings: Settings, clients: AwsClients) -> OcrEngine:
+    from scriba.engines.aws.textract import TextractOcr  # noqa: PLC0415
 
-    def label(self, image: Image.Image, min_confidence: float, max_labels: int) -> ImageLabels:
-        """Labels (most confident first), and whether people or faces are in the picture."""
-        ...
+    return TextractOcr(settings, client=clients.textract)
 
 
-@runtime_checkable
-class Summarizer(Protocol):
-    name: str
+def _textract_jobs(settings: Settings, clients: AwsClients) -> OcrJobs:
+    from scriba.aws.storage import Storage  # noqa: PLC0415
+    from scriba.engines.aws.textract import TextractJobs  # noqa: PLC0415
 
-    def summarize(
-        self, sentences: Sequence[str], language: str | None, max_sentences: int
-    ) -> SummaryDraft:
-        """A summary of the document given as its sentences, in document order."""
-        ...
+    return TextractJobs(settings, client=clients.textract, storage=Storage(clients.s3))
 
 
-@runtime_checkable
-class Translator(Protocol):
-    name: str
-    max_request_bytes: int  # UTF-8 bytes per request; the stage chunks to fit
+def _rekognition(settings: Settings, clients: AwsClients) -> ImageLabeler:
+    from scriba.engines.aws.rekognition import RekognitionLabeler  # noqa: PLC0415
 
-    def supported_targets(self, source: str) -> list[str]:
-        """Target languages reachable from ``source``."""
-        ...
-
-    def translate(self, text: str, source: str, target: str) -> TranslatedText:
-        """One request; raises ``UnsupportedLanguagePair`` naming what is supported."""
-        ...
+    return RekognitionLabeler(settings, client=clients.rekognition)
 
 
-@runtime_checkable
-class SpeechSynthesizer(Protocol):
-    name: str
-    max_characters: int  # per request; the stage chunks to fit
+def _bedrock(settings: Settings, clients: AwsClients) -> Summarizer:
+    from scriba.engines.aws.bedrock import BedrockSummarizer  # noqa: PLC0415
 
-    def synthesize(self, text: str, language: str) -> SpeechClip:
-        """MP3 of ``text`` spoken in ``language``; clips of one document concatenate."""
-        ...
+    return BedrockSummarizer(settings, client=clients.bedrock_runtime)
 
 
-@runtime_checkable
-class LanguageDetector(Protocol):
-    def detect(self, text: str) -> str | None:
-        """ISO 639-1 code of the text's language, or None when unsure."""
-        ...
+def _amazon_translate(settings: Settings, clients: AwsClients) -> Translator:
+    from scriba.engines.aws.translate import AwsTranslator  # noqa: PLC0415
+
+    return AwsTranslator(settings, client=clients.translate)
+
+
+def _polly(settings: Settings, clients: AwsClients) -> SpeechSynthesizer:
+    from scriba.engines.aws.polly import PollySpeech  # noqa: PLC0415
+
+    return PollySpeech(settings, client=clients.polly)
+
+
+def _comprehend(settings: Settings, clients: AwsClients) -> LanguageDetector:
+    from scriba.engines.aws.comprehend import ComprehendDetector  # noqa: PLC0415
+
+    return ComprehendDetector(settings, client=clients.comprehend)
+
+
+# -- local: open-source engines whose weights ship inside packages (torch, onnxruntime and
+# tesserocr are imported here, on first use, never by a Lambda) ----------------------------------
+
+
+def _tesseract(settings: Settings, clients: AwsClients) -> OcrEngine:
+    from scriba.engines.local.tesseract import TesseractOcr  # noqa: PLC0415
+
+    return TesseractOcr(settings)
+
+
+def _efficientnet(settings: Settings, clients: AwsClients) -> ImageLabeler:
+    from scriba.engines.local.labels import LocalImageLabeler  # noqa: PLC0415
+
+    return LocalImageLabeler(settings)
+
+
+def _lexrank(settings: Settings, clients: AwsClients) -> Summarizer:
+    from scriba.engines.local.lexrank import ExtractiveSummarizer  # noqa: PLC0415
+
+    return ExtractiveSummarizer(settings)
+
+
+def _apertium(settings: Settings, clients: AwsClients) -> Translator:
+    from scriba.engines.local.apertium import ApertiumTranslator  # noqa: PLC0415
+
+    return ApertiumTranslator(settings)
+
+
+def _piper_and_espeak(settings: Settings, clients: AwsClients) -> SpeechSynthesizer:
+    from scriba.engines.local.speech import LocalSpeech  # noqa: PLC0415
+
+    return LocalSpeech(settings)
+
+
+def _lingua(settings: Settings, clients: AwsClients) -> LanguageDetector:
+    from scriba.engines.local.lingua import LinguaDetector  # noqa: PLC0415
+
+    return LinguaDetector(settings)
+
+
+BACKENDS: dict[str, Backend] = {
+    "aws": Backend(
+        name="aws",
+        ocr=_textract,
+        ocr_jobs=_textract_jobs,
+        labeler=_rekognition,
+        summarizer=_bedrock,
+        translator=_amazon_translate,
+        speech=_polly,
+        language=_comprehend,
+    ),
+    "local": Backend(
+        name="local",
+        ocr=_tesseract,
+        # Tesseract has no asynchronous job API: large documents are split into page batches.
+        ocr_jobs=None,
+        labeler=_efficientnet,
+        summarizer=_lexrank,
+        translator=_apertium,
+        speech=_piper_and_espeak,
+        language=_lingua,
+    ),
+}
 
 
 class Engines:
-    """The set of adapters chosen by ``settings.engines``, each built on first use."""
+    """The engines of ``backend`` (``BACKENDS[settings.engines]`` unless given), each built on
+    first use and kept: a warm Lambda or a worker process loads its models once."""
 
-    def __init__(self, settings: Settings, module: ModuleType | None = None) -> None:
+    def __init__(
+        self, settings: Settings, clients: AwsClients, backend: Backend | None = None
+    ) -> None:
         self.settings = settings
-        self.name = settings.engines
-        self._module = module or importlib.import_module(f"scriba.engines.{settings.engines}")
+        self.clients = clients
+        self.backend = backend if backend is not None else BACKENDS[settings.engines]
+        self.name = self.backend.name
 
     @cached_property
     def ocr(self) -> OcrEngine:
-        engine: OcrEngine = self._module.ocr_engine(self.settings)
-        return engine
+        return self.backend.ocr(self.settings, self.clients)
 
     @cached_property
     def ocr_jobs(self) -> OcrJobs | None:
-        jobs: OcrJobs | None = self._module.ocr_jobs(self.settings)
-        return jobs
+        build = self.backend.ocr_jobs
+        return build(self.settings, self.clients) if build is not None else None
 
     @cached_property
     def labeler(self) -> ImageLabeler:
-        labeler: ImageLabeler = self._module.image_labeler(self.settings)
-        return labeler
+        return self.backend.labeler(self.settings, self.clients)
 
     @cached_property
     def summarizer(self) -> Summarizer:
-        summarizer: Summarizer = self._module.summarizer(self.settings)
-        return summarizer
+        return self.backend.summarizer(self.settings, self.clients)
 
     @cached_property
     def translator(self) -> Translator:
-        translator: Translator = self._module.translator(self.settings)
-        return translator
+        return self.backend.translator(self.settings, self.clients)
 
     @cached_property
     def speech(self) -> SpeechSynthesizer:
-        speech: SpeechSynthesizer = self._module.speech_synthesizer(self.settings)
-        return speech
+        return self.backend.speech(self.settings, self.clients)
 
     @cached_property
     def language(self) -> LanguageDetector:
-        detector: LanguageDetector = self._module.language_detector(self.settings)
-        return detector
-
-
-_cache: dict[str, Engines] = {}
-_override: list[Engines] = []
-
-
-def get_engines(settings: Settings) -> Engines:
-    """The engines for these settings; built once per process (warm Lambdas keep their models)."""
-    if _override:
-        return _override[-1]
-    key = settings.model_dump_json()
-    if key not in _cache:
-        _cache[key] = Engines(settings)
-    return _cache[key]
-
-
-@contextmanager
-def use_engines(engines: Engines) -> Iterator[Engines]:
-    """Makes every stage in this process use ``engines`` (tests, fault injection)."""
-    _override.append(engines)
-    try:
-        yield engines
-    finally:
-        _override.pop()
+        return self.backend.language(self.settings, self.clients)

@@ -44,7 +44,3 @@ class DocumentKind(StrEnum):
             DocumentKind.JPEG: "image/jpeg",
             DocumentKind.TIFF: "image/tiff",
         }[self]
-
-    @property
-    def is_image(self) -> bool:
-        return self is not DocumentKind.PDF

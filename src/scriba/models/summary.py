@@ -32,17 +32,6 @@ class TokenUsage(Model):
         )
 
 
-class SummaryDraft(Model):
-    """What a summarizer returns."""
-
-    text: str
-    sentences: list[str] = Field(default_factory=list)
-    method: SummaryMethod
-    engine: str
-    model: str | None = None
-    usage: TokenUsage | None = None
-
-
 class Summary(Model):
     schema_version: Literal["1"] = SCHEMA_VERSION
     document_id: str

@@ -17,14 +17,6 @@ class Label(Model):
     categories: list[str] = Field(default_factory=list, description="Parent labels, if known")
 
 
-class ImageLabels(Model):
-    """What an image labeler says of one image."""
-
-    labels: list[Label]
-    faces: int = Field(default=0, ge=0)
-    people: bool = False
-
-
 class TaggedImage(Model):
     index: int = Field(ge=1)
     page: int | None = Field(default=None, description="1-based page of a PDF; None for an image")

@@ -11,13 +11,6 @@ from scriba.models.base import Model
 SCHEMA_VERSION: Literal["1"] = "1"
 
 
-class TranslatedText(Model):
-    """What a translator returns for one request."""
-
-    text: str
-    route: list[str] = Field(description="Languages passed through, source first, target last")
-
-
 class Translation(Model):
     schema_version: Literal["1"] = SCHEMA_VERSION
     document_id: str

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
 from pydantic import Field
 
 from scriba import layout
+from scriba.context import Context
 from scriba.models.base import Model
 from scriba.models.document import S3Location
 from scriba.models.manifest import Artifact, ArtifactKind, Manifest, Status
-from scriba.stages import Context
 from scriba.workflow import Document
 
 logger = logging.getLogger(__name__)
@@ -37,9 +38,12 @@ class ContentEntry(Model):
     recorded_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
 
-def earlier_results(
-    ctx: Context, sha256: str, languages: list[str]
-) -> tuple[S3Location, Manifest] | None:
+class EarlierResults(NamedTuple):
+    output: S3Location  # the output prefix of the earlier document
+    manifest: Manifest
+
+
+def earlier_results(ctx: Context[Any], sha256: str, languages: list[str]) -> EarlierResults | None:
     """Where an earlier success with the same content lives, and its manifest, if it can serve
     this request."""
     entry_location = layout.cache_entry(ctx.settings, sha256)
@@ -55,7 +59,7 @@ def earlier_results(
         and manifest.sha256 == sha256
         and set(languages) <= set(manifest.languages)
     )
-    return (entry.output, manifest) if usable else None
+    return EarlierResults(entry.output, manifest) if usable else None
 
 
 def wanted(artifact: Artifact, languages: list[str]) -> bool:
@@ -63,7 +67,11 @@ def wanted(artifact: Artifact, languages: list[str]) -> bool:
 
 
 def copy_results(
-    ctx: Context, earlier: Manifest, source: S3Location, target: S3Location, languages: list[str]
+    ctx: Context[Any],
+    earlier: Manifest,
+    source: S3Location,
+    target: S3Location,
+    languages: list[str],
 ) -> None:
     """Copies the earlier artifacts this request needs (the manifest is finalize's to write)."""
     if source.bucket == target.bucket and source.key == target.key:
@@ -75,7 +83,7 @@ def copy_results(
 
 
 def reused_artifacts(
-    ctx: Context, document: Document
+    ctx: Context[Any], document: Document
 ) -> tuple[Manifest, list[Artifact], list[str]]:
     """The earlier manifest, and the artifacts and warnings finalize lists for a document whose
     results were reused."""
@@ -85,7 +93,7 @@ def reused_artifacts(
     return earlier, artifacts, [f"same content as {earlier.name}: its results were reused"]
 
 
-def remember(ctx: Context, document: Document) -> None:
+def remember(ctx: Context[Any], document: Document) -> None:
     """Records a success so that identical content elsewhere can reuse it."""
     entry = ContentEntry(
         sha256=document.sha256,

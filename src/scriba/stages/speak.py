@@ -4,25 +4,25 @@ from __future__ import annotations
 
 import io
 import logging
+from typing import Any
 
 from mutagen.mp3 import MP3
 
 from scriba import layout
+from scriba.context import Context
 from scriba.errors import EngineFailed
 from scriba.media.chunking import chunk_by_characters
 from scriba.media.sentences import split_sentences
-from scriba.models.base import Model
-from scriba.models.manifest import Artifact, ArtifactKind
+from scriba.models.manifest import ArtifactKind
 from scriba.models.narration import Narration
 from scriba.models.translation import Translation
-from scriba.stages import Context, names_the_document
-from scriba.workflow import Document, NarrationResult, TranslationResult
+from scriba.stages import names_the_document
+from scriba.workflow import DocumentRequest, NarrationResult, TranslationResult
 
 logger = logging.getLogger(__name__)
 
 
-class SpeakRequest(Model):
-    document: Document
+class SpeakRequest(DocumentRequest):
     language: str
     translation: TranslationResult
 
@@ -36,8 +36,7 @@ def mp3_duration(data: bytes) -> float:
 
 
 @names_the_document
-def speak(request: SpeakRequest, ctx: Context | None = None) -> NarrationResult:
-    ctx = ctx or Context.current(request.document.name)
+def speak(request: SpeakRequest, ctx: Context[Any]) -> NarrationResult:
     document, language = request.document, request.language
     translation = ctx.storage.read_model(
         document.output.child(layout.translation_path(language)), Translation
@@ -60,16 +59,14 @@ def speak(request: SpeakRequest, ctx: Context | None = None) -> NarrationResult:
         characters=sum(clip.characters for clip in clips),
         requests=len(clips),
     )
-    relative = layout.audio_path(language)
-    size = ctx.storage.write_bytes(document.output.child(relative), audio, "audio/mpeg")
-    logger.info("narrated %s in %s: %.1f s", document.name, language, duration)
-    return NarrationResult(
-        artifact=Artifact(
-            kind=ArtifactKind.AUDIO,
-            path=relative,
-            language=language,
-            media_type="audio/mpeg",
-            size=size,
-            details=narration.model_dump(mode="json", exclude={"language"}),
-        )
+    artifact = ctx.storage.put_artifact(
+        document.output,
+        layout.audio_path(language),
+        ArtifactKind.AUDIO,
+        audio,
+        media_type="audio/mpeg",
+        language=language,
+        details=narration.model_dump(mode="json", exclude={"language"}),
     )
+    logger.info("narrated in %s: %.1f s", language, duration)
+    return NarrationResult(artifact=artifact, billed=[clip.billed for clip in clips])

@@ -9,20 +9,24 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.utilities.parser.models import S3EventNotificationEventBridgeModel
 from pydantic import Field
 
 from scriba import layout
-from scriba.aws.clients import client
-from scriba.aws.errors import service_errors
+from scriba.aws.executions import start_execution
 from scriba.aws.storage import Storage
+from scriba.config import StartSettings
+from scriba.context import Context
 from scriba.errors import PermanentError, SourceNotFound
 from scriba.models.base import Model
 from scriba.models.document import S3Location, Source
 from scriba.workflow import Options, PipelineInput
+
+if TYPE_CHECKING:
+    from mypy_boto3_stepfunctions import SFNClient
 
 logger = logging.getLogger(__name__)
 
@@ -36,46 +40,25 @@ class Started(Model):
     )
 
 
-def execution_arn(state_machine_arn: str, name: str) -> str:
-    return state_machine_arn.replace(":stateMachine:", ":execution:", 1) + f":{name}"
-
-
 def start_document(
     source: Source,
     state_machine_arn: str,
     options: Options | None = None,
     attempt: int = 0,
-    sfn: Any | None = None,
+    *,
+    sfn: SFNClient,
 ) -> Started:
     """Starts the workflow for one object version, once."""
-    sfn = sfn if sfn is not None else client("stepfunctions")
     name = layout.execution_name(source, attempt or (options.attempt if options else 0))
     payload = PipelineInput(source=source, options=options or Options())
-    try:
-        with service_errors("stepfunctions", source.key):
-            response = sfn.start_execution(
-                stateMachineArn=state_machine_arn,
-                name=name,
-                input=payload.model_dump_json(exclude_none=True),
-            )
-    except Exception as error:
-        if _already_exists(error):
-            logger.info("duplicate event for %s: execution %s exists", source.key, name)
-            return Started(
-                execution_arn=execution_arn(state_machine_arn, name), name=name, created=False
-            )
-        raise
-    logger.info("started %s for %s", name, source.key)
-    return Started(execution_arn=response["executionArn"], name=name, created=True)
-
-
-def _already_exists(error: BaseException) -> bool:
-    cause = error.__cause__ if error.__cause__ is not None else error
-    response = getattr(cause, "response", None)
-    return (
-        isinstance(response, dict)
-        and response.get("Error", {}).get("Code") == "ExecutionAlreadyExists"
+    arn, created = start_execution(
+        sfn, state_machine_arn, name, payload.model_dump_json(exclude_none=True), source.key
     )
+    if created:
+        logger.info("started %s for %s", name, source.key)
+    else:
+        logger.info("duplicate event for %s: execution %s exists", source.key, name)
+    return Started(execution_arn=arn, name=name, created=created)
 
 
 def resolve_key(
@@ -143,11 +126,13 @@ def request_from_message(body: str, storage: Storage) -> tuple[Source, Options]:
     return request.source, request.options
 
 
-def start_from_message(
-    body: str, state_machine_arn: str | None, storage: Storage | None = None
-) -> Started:
+def start_from_message(body: str, ctx: Context[StartSettings]) -> Started:
     """Starts the workflow for one queue message."""
-    if not state_machine_arn:
-        raise ValueError("SCRIBA_STATE_MACHINE_ARN is not set")
-    source, options = request_from_message(body, storage or Storage())
-    return start_document(source, state_machine_arn, options, attempt=options.attempt)
+    source, options = request_from_message(body, ctx.storage)
+    return start_document(
+        source,
+        ctx.settings.state_machine_arn,
+        options,
+        attempt=options.attempt,
+        sfn=ctx.clients.stepfunctions,
+    )

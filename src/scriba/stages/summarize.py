@@ -11,18 +11,26 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 from pydantic import JsonValue
 
 from scriba import layout
+from scriba.context import Context
+from scriba.engines.ports import SummaryDraft
 from scriba.media.sentences import split_sentences
-from scriba.models.base import Model
-from scriba.models.manifest import Artifact, ArtifactKind
-from scriba.models.summary import Summary, SummaryDraft, SummaryMethod, TokenUsage
+from scriba.models.manifest import ArtifactKind
+from scriba.models.summary import Summary, SummaryMethod
 from scriba.models.tags import Tags
 from scriba.models.text import DocumentText, PageSource
-from scriba.stages import Context, names_the_document
-from scriba.workflow import Document, StageFailure, SummaryResult, TagResult, TextResult
+from scriba.stages import names_the_document
+from scriba.workflow import (
+    DocumentRequest,
+    StageFailure,
+    SummaryResult,
+    TagResult,
+    TextResult,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -46,8 +54,7 @@ def is_readable(text: DocumentText, sentences: list[str]) -> bool:
     return words >= MIN_READABLE_WORDS
 
 
-class SummarizeRequest(Model):
-    document: Document
+class SummarizeRequest(DocumentRequest):
     text: TextResult
     tags: TagResult | StageFailure
 
@@ -78,31 +85,35 @@ def describe_labels(tags: Tags, max_labels: int = 3) -> SummaryDraft:
     )
 
 
-@names_the_document
-def summarize(request: SummarizeRequest, ctx: Context | None = None) -> SummaryResult:
-    ctx = ctx or Context.current(request.document.name)
-    document = request.document
-    text = ctx.storage.read_model(document.output.child(layout.TEXT), DocumentText)
-    language = text.language
+def _draft(
+    request: SummarizeRequest, text: DocumentText, ctx: Context[Any]
+) -> tuple[SummaryDraft, list[str], str | None, list[str]]:
+    """The summary draft, the sentences it was made from, its language and the warnings."""
     sentences = readable_sentences(text, ctx.settings.min_text_confidence)
     has_pictures = isinstance(request.tags, TagResult) and bool(request.tags.images)
-    warnings: list[str] = []
     if sentences and (not has_pictures or is_readable(text, sentences)):
         draft = ctx.engines.summarizer.summarize(
-            sentences, language, ctx.settings.summary_sentences
+            sentences, text.language, ctx.settings.summary_sentences
         )
-    elif has_pictures:
-        tags = ctx.storage.read_model(document.output.child(layout.TAGS), Tags)
-        draft = describe_labels(tags)
-        language = "en"
-        sentences = []
-        if draft.text:
-            warnings.append("no readable text: the summary describes the pictures")
-        else:
-            warnings.append("no readable text and no picture label: nothing to summarize")
-    else:
+        return draft, sentences, text.language, []
+    if not has_pictures:
         draft = SummaryDraft(text="", method=SummaryMethod.NONE, engine="none")
-        warnings.append("no text and no pictures: nothing to summarize")
+        return draft, sentences, text.language, ["no text and no pictures: nothing to summarize"]
+    tags = ctx.storage.read_model(request.document.output.child(layout.TAGS), Tags)
+    draft = describe_labels(tags)
+    if draft.text:
+        return draft, [], "en", ["no readable text: the summary describes the pictures"]
+    return draft, [], "en", ["no readable text and no picture label: nothing to summarize"]
+
+
+@names_the_document
+def summarize(request: SummarizeRequest, ctx: Context[Any]) -> SummaryResult:
+    document = request.document
+    text = ctx.storage.read_model(document.output.child(layout.TEXT), DocumentText)
+    draft, sentences, language, warnings = _draft(request, text, ctx)
+    # summary.json records the tokens a model used; a local summary's are an estimate, kept
+    # for the cost ledger only.
+    used = None if draft.usage_estimated else draft.usage
     summary = Summary(
         document_id=document.id,
         language=language if draft.text else None,
@@ -112,50 +123,37 @@ def summarize(request: SummarizeRequest, ctx: Context | None = None) -> SummaryR
         text=draft.text,
         sentences=draft.sentences or split_sentences(draft.text, language),
         source_sentences=len(sentences),
-        usage=draft.usage,
-    )
-    size = ctx.storage.write_model(document.output.child(layout.SUMMARY), summary)
-    logger.info(
-        "summarized %s: %d of %d sentences (%s)",
-        document.name,
-        len(summary.sentences),
-        len(sentences),
-        summary.method.value,
+        usage=used,
     )
     details: dict[str, JsonValue] = {
         "method": summary.method.value,
         "sentences": len(summary.sentences),
     }
-    if summary.usage is not None:
-        details["input_tokens"] = summary.usage.input_tokens
-        details["output_tokens"] = summary.usage.output_tokens
+    if used is not None:
+        details["input_tokens"] = used.input_tokens
+        details["output_tokens"] = used.output_tokens
+    artifact = ctx.storage.put_artifact(
+        document.output,
+        layout.SUMMARY,
+        ArtifactKind.SUMMARY,
+        summary,
+        language=summary.language,
+        details=details,
+    )
+    logger.info(
+        "summarized: %d of %d sentences (%s)",
+        len(summary.sentences),
+        len(sentences),
+        summary.method.value,
+    )
     return SummaryResult(
-        artifacts=[
-            Artifact(
-                kind=ArtifactKind.SUMMARY,
-                path=layout.SUMMARY,
-                media_type="application/json",
-                size=size,
-                language=summary.language,
-                details=details,
-            )
-        ],
+        artifacts=[artifact],
         language=summary.language,
         characters=len(summary.text),
         method=summary.method.value,
         model=summary.model,
-        usage=summary.usage or _estimated_usage(text.plain_text, summary.text, summary.method),
-        usage_estimated=summary.usage is None,
+        usage=draft.usage,
+        usage_estimated=draft.usage_estimated,
         warnings=warnings,
-    )
-
-
-def _estimated_usage(text: str, summary: str, method: SummaryMethod) -> TokenUsage | None:
-    """What a language model would have used for this text, to price local summaries."""
-    if method is not SummaryMethod.EXTRACTIVE:
-        return None
-    from scriba.engines.aws.bedrock import estimate_tokens  # noqa: PLC0415
-
-    return TokenUsage(
-        input_tokens=estimate_tokens(text), output_tokens=estimate_tokens(summary), calls=1
+        billed=draft.billed,
     )

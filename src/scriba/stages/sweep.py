@@ -33,21 +33,28 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
 from scriba import layout
-from scriba.aws.clients import client
 from scriba.aws.errors import service_errors
+from scriba.aws.executions import execution_arn, execution_status
 from scriba.aws.storage import Storage
-from scriba.config import Settings, load_settings
+from scriba.config import Settings, SweepSettings, require
+from scriba.context import Context
 from scriba.errors import ERROR_TYPES
 from scriba.models.base import Model
 from scriba.models.document import S3Location, Source
 from scriba.models.manifest import Manifest, Stage, Status
-from scriba.stages import Context
-from scriba.workflow import Options, PipelineInput, StageError, StageFailure
+from scriba.stages.finalize import RecordFailureRequest, record_failure
+from scriba.workflow import Options, PipelineInput, PipelineState, StageError, StageFailure
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
+    from mypy_boto3_stepfunctions import SFNClient
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +138,7 @@ def is_document_key(key: str, settings: Settings) -> bool:
     )
 
 
-def input_objects(s3: Any, settings: Settings, bucket: str) -> Iterator[InputObject]:
+def input_objects(s3: S3Client, settings: Settings, bucket: str) -> Iterator[InputObject]:
     """The current version of every document in the input bucket, in key order.
 
     Versions are listed (not just keys) because the version id is what the upload event carried:
@@ -168,7 +175,7 @@ def manifest_keys(storage: Storage, settings: Settings) -> set[str]:
 class Outbox:
     """Re-drive requests for the upload queue, sent ten to a request."""
 
-    def __init__(self, sqs: Any, queue_url: str, dry_run: bool) -> None:
+    def __init__(self, sqs: SQSClient, queue_url: str, dry_run: bool) -> None:
         self._sqs = sqs
         self._url = queue_url
         self._dry_run = dry_run
@@ -183,7 +190,7 @@ class Outbox:
         batch, self._pending = self._pending, []
         if not batch or self._dry_run:
             return
-        entries = [
+        entries: list[SendMessageBatchRequestEntryTypeDef] = [
             {"Id": str(index), "MessageBody": request.model_dump_json(exclude_none=True)}
             for index, request in enumerate(batch)
         ]
@@ -200,32 +207,21 @@ class Outbox:
 
 
 class Sweeper:
-    def __init__(
-        self,
-        request: SweepRequest,
-        settings: Settings,
-        s3: Any,
-        sqs: Any,
-        sfn: Any | None,
-        now: datetime,
-        ctx: Context | None,
-    ) -> None:
-        if not settings.input_bucket:
-            raise ValueError("SCRIBA_INPUT_BUCKET is not set: the sweeper does not know the inputs")
-        if not settings.start_queue_url:
-            raise ValueError("SCRIBA_START_QUEUE_URL is not set: the sweeper cannot send work")
+    def __init__(self, request: SweepRequest, ctx: Context[Any], now: datetime) -> None:
+        # The bucket to list and the queue to send to are required: ConfigurationError otherwise.
+        settings = require(ctx.settings, SweepSettings)
         self.request = request
         self.settings = settings
         self.input_bucket = settings.input_bucket
-        self.s3 = s3
-        self.storage = Storage(s3)
-        self.sfn = sfn
+        self.s3: S3Client = ctx.clients.s3
+        self.storage = ctx.storage
+        self.sfn: SFNClient = ctx.clients.stepfunctions
         self.now = now
         self._ctx = ctx
         self.max_messages = request.max_messages or settings.sweep_max_messages
         self.checks_left = self.max_messages * CHECKS_PER_MESSAGE
         self.report = SweepReport(dry_run=request.dry_run)
-        self.outbox = Outbox(sqs, settings.start_queue_url, request.dry_run)
+        self.outbox = Outbox(ctx.clients.sqs, settings.start_queue_url, request.dry_run)
 
     # -- limits ----------------------------------------------------------------------------------
 
@@ -251,27 +247,18 @@ class Sweeper:
 
     def _execution_status(self, source: Source, attempt: int) -> tuple[str, str] | None:
         """(status, execution ARN) of the execution for this attempt, None if there is none."""
-        assert self.sfn is not None and self.settings.state_machine_arn
-        machine = self.settings.state_machine_arn
-        name = layout.execution_name(source, attempt)
-        arn = machine.replace(":stateMachine:", ":execution:", 1) + f":{name}"
+        assert self.settings.state_machine_arn
+        arn = execution_arn(self.settings.state_machine_arn, layout.execution_name(source, attempt))
         self._check()
-        try:
-            with service_errors("stepfunctions", source.key):
-                described = self.sfn.describe_execution(executionArn=arn)
-        except Exception as error:
-            response = getattr(error.__cause__, "response", None) or {}
-            if response.get("Error", {}).get("Code") == "ExecutionDoesNotExist":
-                return None
-            raise
-        return str(described["status"]), arn
+        status = execution_status(self.sfn, arn, source.key)
+        return (status, arn) if status is not None else None
 
     # -- the two passes --------------------------------------------------------------------------
 
     def missed(self, document: InputObject) -> None:
         """An input without a manifest, older than the grace period."""
         source = document.source
-        if self.sfn is None or not self.settings.state_machine_arn:
+        if not self.settings.state_machine_arn:
             self._send(source, 0, "missed")  # no way to look: a duplicate start is harmless
             return
         last: tuple[str, str] | None = None
@@ -292,10 +279,6 @@ class Sweeper:
 
     def _give_up(self, source: Source, last: tuple[str, str]) -> None:
         """Every attempt ended without a manifest: record the failure, so the sweeps stop."""
-        # finalize pulls in the engines: imported only when a record must be written
-        from scriba.stages.finalize import RecordFailureRequest, record_failure  # noqa: PLC0415
-        from scriba.workflow import PipelineState  # noqa: PLC0415
-
         status, arn = last
         attempts = self.settings.sweep_max_attempts + 1
         cause = (
@@ -307,14 +290,13 @@ class Sweeper:
         self.report.gave_up += 1
         if self.request.dry_run:
             return
-        ctx = self._ctx or Context.current(source.key)
         state = PipelineState(
             source=source,
             failure=StageFailure(
                 stage=Stage.FINALIZE, error=StageError(Error=GAVE_UP, Cause=cause)
             ),
         )
-        record_failure(RecordFailureRequest(action="fail", state=state, execution=arn), ctx)
+        record_failure(RecordFailureRequest(action="fail", state=state, execution=arn), self._ctx)
 
     def failed(self, document: InputObject, manifest_key: str) -> None:
         """A manifest exists: re-run the document if it failed in a way worth another try."""
@@ -379,26 +361,6 @@ class Sweeper:
         return self.report
 
 
-def sweep(
-    request: SweepRequest,
-    *,
-    settings: Settings | None = None,
-    s3: Any | None = None,
-    sqs: Any | None = None,
-    sfn: Any | None = None,
-    now: datetime | None = None,
-    ctx: Context | None = None,
-) -> SweepReport:
+def sweep(request: SweepRequest, ctx: Context[Any], now: datetime | None = None) -> SweepReport:
     """Sends missed documents (and, on request, failed ones) to the upload queue."""
-    settings = settings or load_settings()
-    return Sweeper(
-        request,
-        settings,
-        s3 if s3 is not None else client("s3"),
-        sqs if sqs is not None else client("sqs"),
-        sfn
-        if sfn is not None
-        else (client("stepfunctions") if settings.state_machine_arn else None),
-        now or datetime.now(UTC),
-        ctx,
-    ).run()
+    return Sweeper(request, ctx, now or datetime.now(UTC)).run()

@@ -3,29 +3,28 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from scriba import layout
+from scriba.context import Context
 from scriba.errors import UnsupportedLanguage
 from scriba.media.chunking import chunk_by_bytes
-from scriba.models.base import Model
-from scriba.models.manifest import Artifact, ArtifactKind
+from scriba.models.manifest import ArtifactKind
 from scriba.models.summary import Summary
 from scriba.models.translation import Translation
-from scriba.stages import Context, names_the_document
-from scriba.workflow import Document, SummaryResult, TranslationResult
+from scriba.stages import names_the_document
+from scriba.workflow import DocumentRequest, SummaryResult, TranslationResult
 
 logger = logging.getLogger(__name__)
 
 
-class TranslateRequest(Model):
-    document: Document
+class TranslateRequest(DocumentRequest):
     summary: SummaryResult
     language: str
 
 
 @names_the_document
-def translate(request: TranslateRequest, ctx: Context | None = None) -> TranslationResult:
-    ctx = ctx or Context.current(request.document.name)
+def translate(request: TranslateRequest, ctx: Context[Any]) -> TranslationResult:
     document, target = request.document, request.language
     summary = ctx.storage.read_model(document.output.child(layout.SUMMARY), Summary)
     source = summary.language or ctx.engines.language.detect(summary.text)
@@ -54,26 +53,24 @@ def translate(request: TranslateRequest, ctx: Context | None = None) -> Translat
         requests=len(chunks) if source != target else 0,
         characters=sum(len(chunk) for chunk in chunks) if source != target else 0,
     )
-    relative = layout.translation_path(target)
-    size = ctx.storage.write_model(document.output.child(relative), translation)
-    logger.info(
-        "translated %s from %s to %s via %s", document.name, source, target, "-".join(route)
+    artifact = ctx.storage.put_artifact(
+        document.output,
+        layout.translation_path(target),
+        ArtifactKind.TRANSLATION,
+        translation,
+        language=target,
+        details={
+            "source_language": source,
+            "source_language_assumed": assumed,
+            "route": list(route),
+            "engine": translation.engine,
+            "characters": translation.characters,
+            "requests": translation.requests,
+        },
     )
+    logger.info("translated from %s to %s via %s", source, target, "-".join(route))
     return TranslationResult(
-        artifact=Artifact(
-            kind=ArtifactKind.TRANSLATION,
-            path=relative,
-            language=target,
-            media_type="application/json",
-            size=size,
-            details={
-                "source_language": source,
-                "source_language_assumed": assumed,
-                "route": list(route),
-                "engine": translation.engine,
-                "characters": translation.characters,
-                "requests": translation.requests,
-            },
-        ),
+        artifact=artifact,
         characters=translation.characters,
+        billed=[translator.billed(translation.characters)],
     )

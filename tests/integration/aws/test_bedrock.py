@@ -13,16 +13,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scriba.config import Settings
-from scriba.engines import Summarizer
 from scriba.engines.aws.bedrock import (
     DEFAULT_LIMITS,
     MODEL_LIMITS,
     BedrockSummarizer,
     chunk_sentences,
-    estimate_tokens,
     limits_for,
 )
+from scriba.engines.ports import Summarizer
 from scriba.errors import AccessDenied, EngineFailed, Throttled, TransientServiceError
+from scriba.media.chunking import estimate_tokens
 from scriba.models.summary import SummaryMethod
 from tests.integration.aws.support import capture, load_fixture
 

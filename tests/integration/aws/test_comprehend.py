@@ -9,8 +9,8 @@ import pytest
 from botocore.stub import ANY
 
 from scriba.config import Settings
-from scriba.engines import LanguageDetector
 from scriba.engines.aws.comprehend import SAMPLE_BYTES, ComprehendDetector
+from scriba.engines.ports import LanguageDetector
 from scriba.errors import EngineFailed, Throttled, TransientServiceError
 from tests.integration.aws.support import capture, load_fixture
 

@@ -12,8 +12,9 @@ from botocore.stub import ANY
 from mutagen.mp3 import MP3
 
 from scriba.config import Settings
-from scriba.engines import SpeechSynthesizer
-from scriba.engines.aws.polly import DEFAULT_VOICES, PollySpeech, ssml
+from scriba.engines.aws.polly import PollySpeech, ssml
+from scriba.engines.polly_voices import DEFAULT_VOICES
+from scriba.engines.ports import SpeechSynthesizer
 from scriba.errors import EngineFailed, Throttled, TransientServiceError, UnsupportedLanguage
 from tests.integration.aws.support import audio_stream, mp3_tone
 

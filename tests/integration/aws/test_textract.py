@@ -17,7 +17,6 @@ from PIL import Image, ImageDraw
 
 from scriba.aws.storage import Storage
 from scriba.config import Settings
-from scriba.engines import OcrEngine, OcrJobs, PageImage
 from scriba.engines.aws.textract import (
     MAX_INLINE_BYTES,
     TextractJobs,
@@ -26,6 +25,7 @@ from scriba.engines.aws.textract import (
     encode_page,
     pages_from_blocks,
 )
+from scriba.engines.ports import OcrEngine, OcrJobs, PageImage
 from scriba.errors import (
     CorruptDocument,
     DocumentTooLarge,
@@ -46,6 +46,12 @@ SOURCE = S3Location(
     bucket="scriba-input", key="inbox/annual report.pdf", version_id="3HL4kqtJlcpXroDTDmJ"
 )
 OUTPUT = S3Location(bucket="scriba-output", key="work/doc-7f3a/textract")
+
+
+def idle_storage() -> Storage:
+    """A bucket these jobs never reach: they only start and poll (results come from a test's
+    own bucket where it matters)."""
+    return Storage(boto3.client("s3", region_name="us-east-1"))
 
 
 def scanned_page(width: int = 1240, height: int = 1754) -> Image.Image:
@@ -211,7 +217,7 @@ def test_start_sends_location_output_and_idempotency_token(stubbed: Stubbed) -> 
             "OutputConfig": {"S3Bucket": "scriba-output", "S3Prefix": "work/doc-7f3a/textract"},
         },
     )
-    jobs = TextractJobs(Settings(), client=client)
+    jobs = TextractJobs(Settings(), client=client, storage=idle_storage())
     assert isinstance(jobs, OcrJobs)
 
     assert jobs.start(SOURCE, OUTPUT, "doc-7f3a") == job_id
@@ -235,7 +241,7 @@ def test_a_token_textract_would_refuse_becomes_a_stable_valid_one(stubbed: Stubb
                 "OutputConfig": ANY,
             },
         )
-    jobs = TextractJobs(Settings(), client=client)
+    jobs = TextractJobs(Settings(), client=client, storage=idle_storage())
     assert jobs.start(SOURCE, OUTPUT, token) == jobs.start(SOURCE, OUTPUT, token)
 
 
@@ -252,7 +258,9 @@ def test_start_analysis_when_features_are_set(stubbed: Stubbed) -> None:
             "FeatureTypes": ["TABLES"],
         },
     )
-    jobs = TextractJobs(Settings(textract_features=["TABLES"]), client=client)
+    jobs = TextractJobs(
+        Settings(textract_features=["TABLES"]), client=client, storage=idle_storage()
+    )
     assert jobs.start(SOURCE, OUTPUT, "doc-1") == "b" * 64
 
 
@@ -280,7 +288,9 @@ def test_start_errors_name_the_document(
         http_status_code=400,
     )
     with pytest.raises(expected, match=message) as raised:
-        TextractJobs(Settings(), client=client).start(SOURCE, OUTPUT, "doc-7f3a")
+        TextractJobs(Settings(), client=client, storage=idle_storage()).start(
+            SOURCE, OUTPUT, "doc-7f3a"
+        )
     assert type(raised.value) is expected
     assert str(raised.value).startswith("s3://scriba-input/inbox/annual report.pdf: ")
 
@@ -304,7 +314,7 @@ def test_state_reads_status_message_and_warnings(stubbed: Stubbed) -> None:
         },
         expected_params={"JobId": job_id, "MaxResults": 1},
     )
-    jobs = TextractJobs(Settings(), client=client)
+    jobs = TextractJobs(Settings(), client=client, storage=idle_storage())
 
     running = jobs.state(job_id)
     assert (running.status, running.message) == ("IN_PROGRESS", None)
@@ -324,7 +334,7 @@ def test_state_of_an_unknown_job_is_a_failed_job(stubbed: Stubbed) -> None:
         http_status_code=400,
     )
     with pytest.raises(OcrJobFailed, match="invalid job identifier"):
-        TextractJobs(Settings(), client=client).state("d" * 64)
+        TextractJobs(Settings(), client=client, storage=idle_storage()).state("d" * 64)
 
 
 def assert_report_pages(pages: list[Any]) -> None:

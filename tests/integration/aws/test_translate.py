@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from scriba.config import Settings
-from scriba.engines import Translator
 from scriba.engines.aws.translate import AwsTranslator
+from scriba.engines.ports import Translator
 from scriba.errors import (
     EngineFailed,
     Throttled,

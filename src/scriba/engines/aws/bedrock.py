@@ -9,14 +9,14 @@ in chunks if they are still too long, until one request holds everything.
 from __future__ import annotations
 
 import logging
-import math
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from scriba.aws.clients import client as aws_client
 from scriba.aws.errors import service_errors
+from scriba.cost.units import bedrock_tokens
+from scriba.engines.ports import SummaryDraft
 from scriba.errors import (
     AccessDenied,
     EngineFailed,
@@ -24,8 +24,9 @@ from scriba.errors import (
     Throttled,
     TransientServiceError,
 )
+from scriba.media.chunking import estimate_tokens
 from scriba.media.sentences import split_sentences
-from scriba.models.summary import SummaryDraft, SummaryMethod, TokenUsage
+from scriba.models.summary import SummaryMethod, TokenUsage
 
 if TYPE_CHECKING:
     from mypy_boto3_bedrock_runtime import BedrockRuntimeClient
@@ -109,20 +110,6 @@ def limits_for(model_id: str) -> ModelLimits:
     return MODEL_LIMITS[max(matches, key=len)] if matches else DEFAULT_LIMITS
 
 
-def estimate_tokens(text: str) -> int:
-    """An upper estimate of the tokens in ``text`` for any of the models above.
-
-    Subword tokenizers average about 4 characters per token on English and 3 to 3.5 on other
-    Latin-script languages, so ASCII characters are counted at 3 per token. Other characters
-    (accents, Cyrillic, Greek, CJK, ...) are counted as one token each, which overestimates
-    accented letters but is right for CJK, where one character is about one token. Every word is
-    at least one token, whatever its length.
-    """
-    ascii_chars = len(text.encode("ascii", "ignore"))
-    other_chars = len(text) - ascii_chars
-    return max(math.ceil(ascii_chars / 3) + other_chars, len(text.split()))
-
-
 def _pieces(text: str, budget: int) -> Iterator[str]:
     """``text`` in pieces of at most ``budget`` estimated tokens, split between words (or, for
     a word longer than that, every ``budget`` characters: a character is at most one token)."""
@@ -179,10 +166,10 @@ class BedrockSummarizer:
 
     name = ENGINE
 
-    def __init__(self, settings: Settings, client: BedrockRuntimeClient | None = None) -> None:
+    def __init__(self, settings: Settings, *, client: BedrockRuntimeClient) -> None:
         self.model_id = settings.bedrock_model_id
         self.limits = limits_for(self.model_id)
-        self._client: BedrockRuntimeClient = client if client is not None else aws_client(SERVICE)
+        self._client = client
 
     # -- prompts ------------------------------------------------------------------------------
 
@@ -255,14 +242,15 @@ class BedrockSummarizer:
     ) -> tuple[str, TokenUsage]:
         instruction = self._instruction(kind, language, max_sentences)
         with service_errors(ENGINE, None, BEDROCK_ERRORS):
-            response: Any = self._client.converse(**self.request(instruction, text, max_sentences))
+            response = self._client.converse(**self.request(instruction, text, max_sentences))
         usage = response.get("usage") or {}
         spent = TokenUsage(
             input_tokens=int(usage.get("inputTokens", 0)),
             output_tokens=int(usage.get("outputTokens", 0)),
             calls=1,
         )
-        content = ((response.get("output") or {}).get("message") or {}).get("content") or []
+        message = response.get("output", {}).get("message")
+        content = message.get("content", []) if message else []
         answer = "".join(str(block.get("text", "")) for block in content).strip()
         stop = response.get("stopReason")
         if stop in {"content_filtered", "guardrail_intervened"}:
@@ -324,6 +312,7 @@ class BedrockSummarizer:
                     engine=ENGINE,
                     model=self.model_id,
                     usage=usage,
+                    billed=bedrock_tokens(self.model_id, usage),
                 )
             step = "part" if kind == "document" else "combine-part"
             summaries: list[str] = []

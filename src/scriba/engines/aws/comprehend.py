@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from scriba.aws.clients import client as aws_client
 from scriba.aws.errors import service_errors
+from scriba.cost.units import Billed, comprehend_request
 from scriba.errors import EngineFailed, ScribaError, TransientServiceError
 
 if TYPE_CHECKING:
@@ -44,8 +44,12 @@ class ComprehendDetector:
     """Codes are ISO 639-1, as the port promises: Comprehend's regional codes keep only their
     language (``zh-TW`` -> ``zh``), like the local detector's."""
 
-    def __init__(self, settings: Settings, client: ComprehendClient | None = None) -> None:
-        self._client: ComprehendClient = client if client is not None else aws_client(SERVICE)
+    def __init__(self, settings: Settings, *, client: ComprehendClient) -> None:
+        self._client = client
+
+    def billed(self, text: str) -> Billed:
+        """One request on the sample of ``text`` the detector sends."""
+        return comprehend_request(len(sample(" ".join(text.split()))))
 
     def detect(self, text: str) -> str | None:
         text = " ".join(text.split())

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import re
 from contextlib import closing
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, cast
 from xml.sax.saxutils import escape
 
 from botocore.exceptions import ClientError
 
-from scriba.aws.clients import client as aws_client
 from scriba.aws.errors import service_errors
+from scriba.cost.units import PollyEngine, polly_characters
+from scriba.engines.polly_voices import DEFAULT_VOICES, KNOWN_VOICES, Voice
+from scriba.engines.ports import SpeechClip
 from scriba.errors import (
     EngineFailed,
     ScribaError,
     TransientServiceError,
     UnsupportedLanguage,
 )
-from scriba.models.narration import SpeechClip
 
 if TYPE_CHECKING:
     from mypy_boto3_polly import PollyClient
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from scriba.config import Settings
 
 SERVICE = "polly"
-Engine = Literal["neural", "standard"]
+Engine = PollyEngine
 
 # SynthesizeSpeech: "3,000 billed characters (SSML tags are not counted) and 6,000 total
 # characters" (Polly quotas).
@@ -57,57 +57,6 @@ _QUOTES = {'"': "&quot;", "'": "&apos;"}
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-@dataclass(frozen=True)
-class Voice:
-    id: str
-    neural: bool
-    language_code: str | None = None  # for bilingual voices only: which language to speak
-
-
-# One voice per language, neural where Polly has it ("Available voices" in the Polly developer
-# guide). Keys are scriba's lower-case codes; "pt" is Brazilian Portuguese, as in Amazon
-# Translate (which writes European Portuguese "pt-PT"). A table rather than DescribeVoices: no
-# extra call and IAM permission per cold start, and the choice is reviewable. A voice set in
-# ``settings.voices`` that is not here is tried with the neural engine, then the standard one.
-DEFAULT_VOICES: dict[str, Voice] = {
-    "en": Voice("Joanna", neural=True),
-    "en-us": Voice("Joanna", neural=True),
-    "en-gb": Voice("Amy", neural=True),
-    "en-au": Voice("Olivia", neural=True),
-    "en-in": Voice("Kajal", neural=True, language_code="en-IN"),
-    "es": Voice("Lucia", neural=True),
-    "es-mx": Voice("Mia", neural=True),
-    "es-us": Voice("Lupe", neural=True),
-    "fr": Voice("Lea", neural=True),
-    "fr-ca": Voice("Gabrielle", neural=True),
-    "de": Voice("Vicki", neural=True),
-    "it": Voice("Bianca", neural=True),
-    "pt": Voice("Camila", neural=True),
-    "pt-br": Voice("Camila", neural=True),
-    "pt-pt": Voice("Ines", neural=True),
-    "nl": Voice("Laura", neural=True),
-    "pl": Voice("Ola", neural=True),
-    "sv": Voice("Elin", neural=True),
-    "da": Voice("Sofie", neural=True),
-    "no": Voice("Ida", neural=True),
-    "nb": Voice("Ida", neural=True),
-    "fi": Voice("Suvi", neural=True),
-    "ca": Voice("Arlet", neural=True),
-    "cs": Voice("Jitka", neural=True),
-    "tr": Voice("Burcu", neural=True),
-    "ja": Voice("Takumi", neural=True),
-    "ko": Voice("Seoyeon", neural=True),
-    "zh": Voice("Zhiyu", neural=True),
-    "hi": Voice("Kajal", neural=True, language_code="hi-IN"),
-    "ar": Voice("Zeina", neural=False),
-    "ru": Voice("Tatyana", neural=False),
-    "ro": Voice("Carmen", neural=False),
-    "is": Voice("Dora", neural=False),
-    "cy": Voice("Gwyneth", neural=False),
-}
-_KNOWN = {voice.id: voice for voice in DEFAULT_VOICES.values()}
-
-
 def ssml(text: str) -> str:
     """``text`` as an SSML document: reserved characters escaped, invalid ones dropped."""
     clean = _NOT_XML.sub(" ", text)
@@ -118,9 +67,9 @@ class PollySpeech:
     name = SERVICE
     max_characters = MAX_BILLED_CHARACTERS
 
-    def __init__(self, settings: Settings, client: PollyClient | None = None) -> None:
+    def __init__(self, settings: Settings, *, client: PollyClient) -> None:
         self._voices = {code.lower(): voice for code, voice in settings.voices.items()}
-        self._client: PollyClient = client if client is not None else aws_client(SERVICE)
+        self._client = client
         # Engines that turned out to work for voices the table does not know.
         self._engine_of: dict[str, Engine] = {}
 
@@ -129,7 +78,7 @@ class PollySpeech:
         for key in (code, code.split("-")[0]):
             if key in self._voices:
                 chosen = self._voices[key]
-                known = _KNOWN.get(chosen)
+                known = KNOWN_VOICES.get(chosen)
                 # A configured voice the table knows keeps the table's engine; its language is
                 # its default one unless the table entry is for this very language.
                 if known is not None and DEFAULT_VOICES.get(key) == known:
@@ -199,12 +148,14 @@ class PollySpeech:
             raise
         if not audio:
             raise EngineFailed(f"Polly voice {voice.id} returned no audio")
-        characters = response.get("RequestCharacters")
+        reported = response.get("RequestCharacters")
+        characters = int(reported) if reported is not None else len(text)
         return SpeechClip(
             mp3=audio,
             voice=voice.id,
             engine=f"polly-{engine}",
-            characters=int(characters) if characters is not None else len(text),
+            characters=characters,
+            billed=polly_characters(engine, characters),
         )
 
 

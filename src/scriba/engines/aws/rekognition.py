@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from scriba.aws.clients import client as aws_client
 from scriba.aws.errors import service_errors
+from scriba.cost.units import Billed, rekognition_images
+from scriba.engines.ports import ImageLabels
 from scriba.errors import ImageTooLarge, ScribaError, UnsupportedDocumentType
-from scriba.media.images import for_labeling
-from scriba.models.tags import ImageLabels, Label
+from scriba.models.tags import Label
 
 if TYPE_CHECKING:
     from mypy_boto3_rekognition import RekognitionClient
-    from PIL import Image
 
     from scriba.config import Settings
+    from scriba.media.labeling import Picture
 
 ENGINE = "rekognition"
 PERSON = "Person"
@@ -28,8 +27,6 @@ REKOGNITION_ERRORS: dict[str, type[ScribaError]] = {
     # InternalServerError: scriba.aws.errors.TRANSIENT_CODES.
 }
 
-Encoder = Callable[["Image.Image"], tuple[bytes, str]]
-
 
 def _clamped(confidence: Any) -> float:
     return min(max(float(confidence or 0.0), 0.0), 100.0)
@@ -38,22 +35,18 @@ def _clamped(confidence: Any) -> float:
 class RekognitionLabeler:
     name = ENGINE
 
-    def __init__(
-        self,
-        settings: Settings,
-        client: RekognitionClient | None = None,
-        encode: Encoder | None = None,
-    ) -> None:
-        self._client: RekognitionClient = client if client is not None else aws_client(ENGINE)
-        # JPEG or PNG within DetectLabels' limits: 5 MB as bytes, 80 to 10,000 px per side
-        # (smaller pictures are scaled up).
-        self._encode: Encoder = encode or for_labeling
+    def __init__(self, settings: Settings, *, client: RekognitionClient) -> None:
+        self._client = client
 
-    def label(self, image: Image.Image, min_confidence: float, max_labels: int) -> ImageLabels:
-        data, _ = self._encode(image)
+    def billed(self, pictures: int) -> Billed:
+        return rekognition_images(pictures)
+
+    def label(self, picture: Picture, min_confidence: float, max_labels: int) -> ImageLabels:
+        """Sends the picture as it was encoded for labeling (JPEG or PNG within DetectLabels'
+        limits: 5 MB as bytes, 80 to 10,000 px per side)."""
         with service_errors(ENGINE, None, REKOGNITION_ERRORS):
             response = self._client.detect_labels(
-                Image={"Bytes": data},
+                Image={"Bytes": picture.data},
                 MinConfidence=float(min_confidence),
                 MaxLabels=int(max_labels),
             )

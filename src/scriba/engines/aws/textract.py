@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from botocore.exceptions import ClientError
 from PIL import Image
 
-from scriba.aws.clients import client as aws_client
 from scriba.aws.errors import service_errors
 from scriba.aws.storage import Storage
+from scriba.cost.units import Billed, textract_pages
 from scriba.errors import (
     AccessDenied,
     CorruptDocument,
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from mypy_boto3_textract.type_defs import DocumentTypeDef
 
     from scriba.config import Settings
-    from scriba.engines import PageImage
+    from scriba.engines.ports import PageImage
 
 log = logging.getLogger(__name__)
 
@@ -170,9 +170,9 @@ def pages_from_blocks(
 
     Lines come in the order of their PAGE block's CHILD relationship (Textract's reading order),
     words in the order of their LINE's. Boxes are already fractions of the page and confidences
-    0 to 100, as in ``scriba.models.text``. Textract does not report page dimensions: ``sizes`` gives
-    them per page number, ``default_size`` for the pages it lacks. Other block types (tables,
-    forms, layout) are ignored: ``Page`` holds lines and words.
+    0 to 100, as in ``scriba.models.text``. Textract does not report page dimensions: ``sizes``
+    gives them per page number, ``default_size`` for the pages it lacks. Other block types
+    (tables, forms, layout) are ignored: ``Page`` holds lines and words.
     """
     by_id: dict[str, Mapping[str, Any]] = {}
     page_blocks: dict[int, Mapping[str, Any]] = {}
@@ -285,9 +285,12 @@ class TextractOcr:
 
     name = ENGINE
 
-    def __init__(self, settings: Settings, client: TextractClient | None = None) -> None:
+    def __init__(self, settings: Settings, *, client: TextractClient) -> None:
         self._features = _features(settings)
-        self._client: TextractClient = client if client is not None else aws_client(SERVICE)
+        self._client = client
+
+    def billed(self, pages: int) -> Billed:
+        return textract_pages(self._features, pages)
 
     def recognize(self, page: PageImage, languages: Sequence[str]) -> Page:
         """``languages`` is not used: Textract detects the (Latin-script) language itself."""
@@ -340,12 +343,16 @@ class TextractJobs:
     def __init__(
         self,
         settings: Settings,
-        client: TextractClient | None = None,
-        storage: Storage | None = None,
+        *,
+        client: TextractClient,
+        storage: Storage,
     ) -> None:
         self._features = _features(settings)
-        self._client: TextractClient = client if client is not None else aws_client(SERVICE)
+        self._client = client
         self._storage = storage
+
+    def billed(self, pages: int) -> Billed:
+        return textract_pages(self._features, pages)
 
     @staticmethod
     def _prefix(output: S3Location) -> str:
@@ -420,7 +427,7 @@ class TextractJobs:
     def _from_bucket(self, job_id: str, output: S3Location) -> list[Mapping[str, Any]]:
         """The job's result files ``<prefix>/<JobId>/<n>``, in order; empty when there are none."""
         folder = S3Location(bucket=output.bucket, key=f"{self._prefix(output)}/{job_id}")
-        storage = self._storage if self._storage is not None else Storage()
+        storage = self._storage
         try:
             numbered: list[tuple[int, str]] = []
             for stored in storage.list(folder):

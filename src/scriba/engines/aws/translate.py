@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from scriba.aws.clients import client as aws_client
 from scriba.aws.errors import service_errors
+from scriba.cost.units import Billed, translate_characters
+from scriba.engines.ports import TranslatedText
 from scriba.errors import (
     EngineFailed,
     ScribaError,
@@ -14,7 +15,6 @@ from scriba.errors import (
     UnsupportedLanguage,
     UnsupportedLanguagePair,
 )
-from scriba.models.translation import TranslatedText
 
 if TYPE_CHECKING:
     from mypy_boto3_translate import TranslateClient
@@ -71,14 +71,18 @@ class AwsTranslator:
     # the API reference); the stage chunks on sentence boundaries to fit.
     max_request_bytes = 10_000
 
-    def __init__(self, settings: Settings, client: TranslateClient | None = None) -> None:
-        self._client: TranslateClient = client if client is not None else aws_client(SERVICE)
+    def __init__(self, settings: Settings, *, client: TranslateClient) -> None:
+        self._client = client
 
     def supported_targets(self, source: str) -> list[str]:
         source = normalized(source)
         if source != AUTO and source not in LANGUAGES:
             return []
         return sorted(LANGUAGES - {source})
+
+    def billed(self, characters: int) -> Billed:
+        """Amazon Translate bills every character sent."""
+        return translate_characters(characters)
 
     def translate(self, text: str, source: str, target: str) -> TranslatedText:
         source, target = normalized(source), normalized(target)

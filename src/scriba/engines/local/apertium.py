@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING
 
 import pycountry
 
+from scriba.cost.units import Billed, translate_characters
 from scriba.engines.local.programs import run_program
+from scriba.engines.ports import TranslatedText
 from scriba.errors import EngineFailed, UnsupportedLanguagePair
-from scriba.models.translation import TranslatedText
 
 if TYPE_CHECKING:
     from scriba.config import Settings
@@ -157,6 +158,10 @@ class ApertiumTranslator:
 
     def supported_targets(self, source: str) -> list[str]:
         return reachable_targets(self.pairs, _normalise(source))
+
+    def billed(self, characters: int) -> Billed:
+        """What Amazon Translate would bill for the same characters."""
+        return translate_characters(characters)
 
     def translate(self, text: str, source: str, target: str) -> TranslatedText:
         source, target = _normalise(source), _normalise(target)

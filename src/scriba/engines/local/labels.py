@@ -42,13 +42,16 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from scriba.media.images import to_rgb
-from scriba.models.tags import ImageLabels, Label
+from scriba.cost.units import Billed, rekognition_images
+from scriba.engines.ports import ImageLabels
+from scriba.media.colour import to_rgb
+from scriba.models.tags import Label
 
 if TYPE_CHECKING:
     from PIL import Image
 
     from scriba.config import Settings
+    from scriba.media.labeling import Picture
 
 ENGINE = "efficientnet-lite0+opencv"
 PERSON = "Person"
@@ -301,11 +304,16 @@ class LocalImageLabeler:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def label(self, image: Image.Image, min_confidence: float, max_labels: int) -> ImageLabels:
+    def billed(self, pictures: int) -> Billed:
+        """What Rekognition DetectLabels would bill for the same pictures."""
+        return rekognition_images(pictures)
+
+    def label(self, picture: Picture, min_confidence: float, max_labels: int) -> ImageLabels:
+        """Labels the picture's pixels as they are (not the encoded copy)."""
         loaded, hierarchy = models(), imagenet_hierarchy()
-        picture = to_rgb(image)
-        confidences = hierarchy.confidences(loaded.probabilities(picture))
-        faces = loaded.faces(picture)
+        pixels = to_rgb(picture.image)
+        confidences = hierarchy.confidences(loaded.probabilities(pixels))
+        faces = loaded.faces(pixels)
 
         # People: a face, or the classifier's belief that the picture is one of its person
         # classes. The Person label carries the stronger of the two.

@@ -31,7 +31,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from scriba.models.summary import SummaryDraft, SummaryMethod
+from scriba.cost.units import bedrock_tokens
+from scriba.engines.ports import SummaryDraft
+from scriba.media.chunking import estimate_tokens
+from scriba.models.summary import SummaryMethod, TokenUsage
 
 if TYPE_CHECKING:
     from scriba.config import Settings
@@ -218,8 +221,21 @@ class ExtractiveSummarizer:
             chosen = [distinct[index] for index in self._choose(distinct, language, max_sentences)]
         if not chosen:
             return SummaryDraft(text="", sentences=[], method=SummaryMethod.NONE, engine=ENGINE)
+        text = " ".join(chosen)
+        # What Bedrock would have been billed for the same document and summary.
+        usage = TokenUsage(
+            input_tokens=estimate_tokens(" ".join(sentences)),
+            output_tokens=estimate_tokens(text),
+            calls=1,
+        )
         return SummaryDraft(
-            text=" ".join(chosen), sentences=chosen, method=SummaryMethod.EXTRACTIVE, engine=ENGINE
+            text=text,
+            sentences=chosen,
+            method=SummaryMethod.EXTRACTIVE,
+            engine=ENGINE,
+            usage=usage,
+            usage_estimated=True,
+            billed=bedrock_tokens(self.settings.bedrock_model_id, usage),
         )
 
     def _choose(self, sentences: list[str], language: str | None, count: int) -> list[int]:

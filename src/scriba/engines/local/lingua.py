@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 
 from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
+from scriba.cost.units import Billed, comprehend_request
+
 if TYPE_CHECKING:
     from lingua import LanguageDetector as Lingua
 
@@ -35,6 +37,9 @@ MIN_RELATIVE_DISTANCE = 0.2
 MIN_LETTERS = 5
 SAMPLE_CHARACTERS = 2_000
 SAMPLE_PAGES = 8
+# Amazon Comprehend, which the AWS engines use instead, is sent at most this much of a text
+# (scriba.engines.aws.comprehend.SAMPLE_BYTES): what a local run reports it would have billed.
+COMPREHEND_SAMPLE = 5_000
 
 
 @lru_cache(maxsize=1)
@@ -78,6 +83,10 @@ class LinguaDetector:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._detector = _lingua()
+
+    def billed(self, text: str) -> Billed:
+        """What Amazon Comprehend would bill: one request on at most its first 5,000 bytes."""
+        return comprehend_request(min(len(text), COMPREHEND_SAMPLE))
 
     def detect(self, text: str) -> str | None:
         """ISO 639-1 code of the language of ``text``; None when it is too short to tell, when

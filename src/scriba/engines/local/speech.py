@@ -21,9 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 import lameenc
 
+from scriba.cost.units import polly_characters
 from scriba.engines.local.programs import run_program
+from scriba.engines.polly_voices import polly_neural
+from scriba.engines.ports import SpeechClip
 from scriba.errors import EngineFailed, UnsupportedLanguage
-from scriba.models.narration import SpeechClip
 
 if TYPE_CHECKING:
     from scriba.config import Settings
@@ -250,8 +252,11 @@ class LocalSpeech:
         else:
             espeak_voice = self._espeak_voice(language, configured)
             voice_name, engine = espeak_voice.tag, "espeak-ng"
-        if not text.strip():
-            return SpeechClip(mp3=b"", voice=voice_name, engine=engine, characters=0)
+        characters = len(text) if text.strip() else 0
+        # What Polly would bill for this narration: its voice for the language decides the engine.
+        billed = polly_characters("neural" if polly_neural(language) else "standard", characters)
+        if not characters:
+            return SpeechClip(mp3=b"", voice=voice_name, engine=engine, characters=0, billed=billed)
         if espeak_voice is None:
             audio = self.piper.speak(text)
         else:
@@ -260,7 +265,8 @@ class LocalSpeech:
             mp3=encode_mp3(audio, self.bitrate_kbps),
             voice=voice_name,
             engine=engine,
-            characters=len(text),
+            characters=characters,
+            billed=billed,
         )
 
     def _espeak_voice(self, language: str, configured: str | None) -> EspeakVoice:

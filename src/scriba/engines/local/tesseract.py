@@ -35,6 +35,7 @@ import tesserocr
 from lingua import Language, LanguageDetectorBuilder
 from PIL import Image
 
+from scriba.cost.units import Billed, textract_pages
 from scriba.errors import EngineFailed
 from scriba.models.text import Box, Line, Page, PageSource, Word
 
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
     from lingua import LanguageDetector
 
     from scriba.config import Settings
-    from scriba.engines import PageImage
+    from scriba.engines.ports import PageImage
 
 logger = logging.getLogger(__name__)
 
@@ -206,6 +207,10 @@ class TesseractOcr:
                 ORIENTATION_MODEL,
                 self.tessdata,
             )
+
+    def billed(self, pages: int) -> Billed:
+        """What Textract would bill to read the same pages with the same settings."""
+        return textract_pages(self.settings.textract_features, pages)
 
     def recognize(self, page: PageImage, languages: Sequence[str]) -> Page:
         image = _rgb_or_gray(page.image)

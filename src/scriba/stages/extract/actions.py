@@ -1,0 +1,94 @@
+"""The extract actions: what each takes and returns, and where their intermediate files are.
+
+Intermediate files live under the document's ``work/`` prefix (expired by a lifecycle rule):
+the text-layer pages inspect read, the sizes of the pages that need OCR, one file per OCR'd
+page, and an OCR job's input PDF and output.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from scriba import layout
+from scriba.models.base import Model
+from scriba.models.document import S3Location, Source
+from scriba.models.text import Page
+from scriba.workflow import Document, DocumentRequest, Options, StageRequest
+
+
+class PageSet(Model):
+    """Pages kept between tasks (text-layer pages, or one OCR batch)."""
+
+    pages: list[Page]
+
+
+class PageSizes(Model):
+    """Width and height in points of the PDF pages that need OCR, by page number: an OCR job
+    (Textract) reports boxes as fractions of a page but not the page's size."""
+
+    sizes: dict[int, tuple[float, float]]
+
+
+class OcrJob(Model):
+    id: str
+    status: str
+    polls: int = 0
+    message: str | None = None
+
+
+class InspectRequest(StageRequest):
+    action: Literal["inspect"]
+    source: Source
+    options: Options = Field(default_factory=Options)
+
+    def subject(self) -> tuple[str, str]:
+        return layout.document_id(self.source), self.source.key
+
+
+class OcrBatchRequest(DocumentRequest):
+    action: Literal["ocr"]
+    pages: list[int] = Field(min_length=1)
+
+
+class StartOcrJobRequest(DocumentRequest):
+    action: Literal["start_job"]
+
+
+class CheckOcrJobRequest(DocumentRequest):
+    action: Literal["check_job"]
+    job: OcrJob
+
+
+class AssembleRequest(DocumentRequest):
+    action: Literal["assemble"]
+    job: OcrJob | None = None
+
+
+class OcrBatchResult(Model):
+    pages: int
+    words: int
+
+
+# -- where the intermediate files are ------------------------------------------------------------
+
+
+def text_layer_location(work: S3Location) -> S3Location:
+    return work.child("text-layer.json")
+
+
+def page_sizes_location(work: S3Location) -> S3Location:
+    return work.child("page-sizes.json")
+
+
+def ocr_page_location(document: Document, number: int) -> S3Location:
+    return document.work.child(f"ocr/{number:05d}.json")
+
+
+def job_input_location(document: Document) -> S3Location:
+    return document.work.child("ocr-input.pdf")
+
+
+def job_output_location(document: Document) -> S3Location:
+    return document.work.child("ocr-job")

@@ -1,0 +1,174 @@
+"""OCR: which pages need it and how (the plan), page batches, and asynchronous OCR jobs.
+
+``plan_ocr`` is pure: from the pages without a usable text layer it decides the mode. On AWS two
+or more PDF pages go to one asynchronous Textract job on a PDF of just those pages, which the
+state machine awaits (``start_ocr_job``, a Wait state, ``check_ocr_job``); otherwise the pages
+are OCR'd in small batches, one task per batch (``ocr_batch``, a Map state), each page written as
+soon as it is read so that a retried batch resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scriba.context import Context
+from scriba.engines.ports import OcrJobs, PageImage
+from scriba.errors import OcrJobFailed, OcrJobTimedOut, SourceNotFound
+from scriba.models.document import DocumentKind
+from scriba.models.text import Page
+from scriba.stages.extract.actions import (
+    CheckOcrJobRequest,
+    OcrBatchRequest,
+    OcrBatchResult,
+    OcrJob,
+    PageSet,
+    PageSizes,
+    StartOcrJobRequest,
+    job_input_location,
+    job_output_location,
+    ocr_page_location,
+    page_sizes_location,
+)
+from scriba.workflow import Document, OcrMode, OcrPlan
+
+if TYPE_CHECKING:
+    from scriba.config import Settings
+
+FINISHED = ("SUCCEEDED", "PARTIAL_SUCCESS")
+
+
+def batches(pages: Sequence[int], size: int) -> list[list[int]]:
+    """``pages`` in consecutive batches of at most ``size``."""
+    return [list(pages[i : i + size]) for i in range(0, len(pages), size)]
+
+
+def plan_ocr(
+    pages: Sequence[int],
+    kind: DocumentKind,
+    *,
+    has_jobs: bool,
+    languages: Sequence[str],
+    settings: Settings,
+) -> OcrPlan:
+    """How the ``pages`` that need OCR are read: not at all, in one job, or in batches.
+
+    A job needs an OCR service with jobs (``has_jobs``: Textract), a PDF (a job reads a PDF in
+    the bucket) and at least ``settings.ocr_job_min_pages`` pages; anything else is batched.
+    """
+    plan = OcrPlan(pages=list(pages), languages=list(languages))
+    if not pages:
+        return plan
+    if has_jobs and kind is DocumentKind.PDF and len(pages) >= settings.ocr_job_min_pages:
+        plan.mode = OcrMode.JOB
+    else:
+        plan.mode = OcrMode.PAGES
+        plan.batches = batches(pages, settings.ocr_batch_pages)
+    return plan
+
+
+def page_images(
+    document: Document, path: Path, numbers: Sequence[int], settings: Settings
+) -> Iterator[PageImage]:
+    """The pages as pixels: rendered from the PDF, or the image input's (a TIFF may have many)."""
+    if document.kind is DocumentKind.PDF:
+        from scriba.media import pdf  # noqa: PLC0415  (pypdfium2: only the extract function)
+
+        with pdf.pdf_document(path, document.name) as opened:
+            for number in numbers:
+                image = pdf.render_page(
+                    opened, number, settings.ocr_dpi, max_side=settings.max_image_side
+                )
+                yield PageImage(number=number, image=image, dpi=settings.ocr_dpi)
+    else:
+        from scriba.media.image_input import load_image  # noqa: PLC0415
+
+        for number in numbers:
+            image = load_image(path, document.name, settings, page=number)
+            yield PageImage(number=number, image=image, dpi=0)
+
+
+def ocr_batch(request: OcrBatchRequest, ctx: Context[Any]) -> OcrBatchResult:
+    """OCRs a batch of pages; each page is written as soon as it is done, so a retry resumes."""
+    document = request.document
+    todo = [n for n in request.pages if not ctx.storage.exists(ocr_page_location(document, n))]
+    words = 0
+    if todo:
+        with ctx.storage.local_copy(document.source) as (path, _):
+            for page_image in page_images(document, path, todo, ctx.settings):
+                page = ctx.engines.ocr.recognize(page_image, document.ocr.languages)
+                page = page.model_copy(update={"number": page_image.number})
+                location = ocr_page_location(document, page.number)
+                ctx.storage.write_model(location, PageSet(pages=[page]))
+                words += page.word_count
+    return OcrBatchResult(pages=len(request.pages), words=words)
+
+
+def _jobs(ctx: Context[Any], document: Document) -> OcrJobs:
+    jobs = ctx.engines.ocr_jobs
+    if jobs is None:
+        raise OcrJobFailed(
+            f"the {ctx.engines.name} engines have no OCR jobs", document=document.name
+        )
+    return jobs
+
+
+def start_ocr_job(request: StartOcrJobRequest, ctx: Context[Any]) -> OcrJob:
+    """Starts one asynchronous OCR job on a PDF of just the pages that need it."""
+    from scriba.media import pdf  # noqa: PLC0415
+
+    document = request.document
+    jobs = _jobs(ctx, document)
+    with ctx.storage.local_copy(document.source) as (path, _):
+        subset = path.with_name("ocr-input.pdf")
+        with pdf.pdf_document(path, document.name) as opened:
+            pdf.subset_pdf(opened, document.ocr.pages, subset)
+        ctx.storage.upload(subset, job_input_location(document), "application/pdf")
+    job_id = jobs.start(
+        job_input_location(document), job_output_location(document), token=document.id
+    )
+    return OcrJob(id=job_id, status="IN_PROGRESS")
+
+
+def check_ocr_job(request: CheckOcrJobRequest, ctx: Context[Any]) -> OcrJob:
+    """One poll of the job; the state machine waits between polls, never a Lambda."""
+    document, job = request.document, request.job
+    state = _jobs(ctx, document).state(job.id)
+    polls = job.polls + 1
+    if state.status == "FAILED":
+        raise OcrJobFailed(f"OCR job {job.id} failed: {state.message}", document=document.name)
+    if state.status not in FINISHED and polls >= ctx.settings.ocr_job_max_polls:
+        raise OcrJobTimedOut(
+            f"OCR job {job.id} still {state.status} after {polls} polls", document=document.name
+        )
+    return OcrJob(id=job.id, status=state.status, polls=polls, message=state.message)
+
+
+def job_pages(document: Document, job: OcrJob, ctx: Context[Any]) -> list[Page]:
+    """The pages a finished job read, numbered and sized as the source's pages.
+
+    The job ran on a PDF of just the OCR pages: its page n is the source's page
+    ``ocr.pages[n - 1]``, in size and in number. Pages are matched by number, not position: a
+    partly successful job may leave a page out.
+    """
+    originals = dict(enumerate(document.ocr.pages, start=1))
+    try:
+        sizes = ctx.storage.read_model(page_sizes_location(document.work), PageSizes).sizes
+    except SourceNotFound:  # inspected by a version that kept no sizes: pages unsized
+        sizes = {}
+    job_sizes = {n: sizes[original] for n, original in originals.items() if original in sizes}
+    found = _jobs(ctx, document).pages(job.id, job_output_location(document), job_sizes)
+    return [
+        page.model_copy(update={"number": originals[page.number]})
+        for page in found
+        if page.number in originals
+    ]
+
+
+def batch_pages(document: Document, ctx: Context[Any]) -> list[Page]:
+    """The pages the batches read, in the plan's order."""
+    return [
+        ctx.storage.read_model(ocr_page_location(document, number), PageSet).pages[0]
+        for number in document.ocr.pages
+    ]
