@@ -6,16 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from scriba.cost import (
-    Metered,
-    PriceTable,
-    comprehend_units,
-    execution_metered,
-    execution_usage,
-    ledger,
-    run_cost,
-    textract_item,
-)
+from scriba.cost.ledger import Metered, PriceTable, ledger, run_cost
+from scriba.cost.metering import execution_metered, execution_usage
+from scriba.cost.units import comprehend_units, textract_item
 from scriba.models.manifest import Stage
 
 T0 = datetime(2026, 11, 25, tzinfo=UTC)

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from scriba.aws.clients import AwsClients
+from scriba.config import Settings
+from scriba.context import Context
 from scriba.models.document import DocumentKind, S3Location, Source
-from scriba.models.manifest import Artifact, ArtifactKind, Stage, Status
-from scriba.stages.finalize import _status, collect_artifacts
+from scriba.models.manifest import Artifact, ArtifactKind, Manifest, Stage, Status
+from scriba.stages.finalize import FinalizeRequest, RecordFailureRequest, finalize, record_failure
+from scriba.stages.finalize.record import collect_artifacts
+from scriba.stages.finalize.record import status_of as _status
 from scriba.workflow import (
     Document,
     LanguageOutcome,
@@ -208,3 +219,104 @@ def test_the_whole_execution_state_parses_with_fields_it_does_not_need() -> None
         {"source": SOURCE.model_dump(), "options": {}, "error": {"Error": "x"}, "outcome": {}}
     )
     assert state.document is None
+
+
+# -- the execution history: read with the largest page size, never the reason a record is lost --
+
+EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:pipeline:report-abc"
+
+
+@pytest.fixture
+def history_context(mocked_aws: None) -> Iterator[tuple[Context[Settings], Stubber]]:
+    """Finalize's context: the output bucket on moto, Step Functions behind a Stubber."""
+    clients = AwsClients(boto3.session.Session(region_name="us-east-1"))
+    clients.s3.create_bucket(Bucket="out-bucket")
+    stubber = Stubber(clients.stepfunctions)
+    stubber.activate()
+    yield Context.of(Settings(output_bucket="out-bucket"), clients), stubber
+    stubber.deactivate()
+
+
+def finished_state() -> PipelineState:
+    return PipelineState(
+        source=SOURCE,
+        document=document(),
+        analysis={"text": text(), "tags": tags()},
+        summary=summary(),
+        outputs=[language("es"), language("fr")],
+    )
+
+
+def written_manifest(ctx: Context[Settings]) -> Manifest:
+    location = document().output.child("manifest.json")
+    return ctx.storage.read_model(location, Manifest)
+
+
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [("ThrottlingException", 400), ("ExecutionDoesNotExist", 400), ("AccessDeniedException", 400)],
+)
+def test_an_unreadable_history_is_a_warning_in_the_manifest(
+    history_context: tuple[Context[Settings], Stubber], code: str, status: int
+) -> None:
+    ctx, stubber = history_context
+    stubber.add_client_error(
+        "get_execution_history", service_error_code=code, http_status_code=status
+    )
+    outcome = finalize(
+        FinalizeRequest(action="finalize", state=finished_state(), execution=EXECUTION), ctx
+    )
+    manifest = written_manifest(ctx)
+    assert outcome.status is Status.SUCCEEDED and manifest.status is Status.SUCCEEDED
+    warning = next(w for w in manifest.warnings if "not priced" in w)
+    assert code in warning
+    assert manifest.cost is not None  # what the stages reported is still priced
+    assert not any(line.service == "stepfunctions" for line in manifest.cost.lines)
+
+
+def test_a_failure_record_survives_an_unreadable_history(
+    history_context: tuple[Context[Settings], Stubber],
+) -> None:
+    ctx, stubber = history_context
+    stubber.add_client_error("get_execution_history", service_error_code="ThrottlingException")
+    state = PipelineState(
+        source=SOURCE,
+        document=document(),
+        failure=StageFailure(stage=Stage.EXTRACT, error=lambda_error("CorruptDocument", "bad")),
+    )
+    outcome = record_failure(
+        RecordFailureRequest(action="fail", state=state, execution=EXECUTION), ctx
+    )
+    manifest = written_manifest(ctx)
+    assert outcome.status is Status.FAILED
+    assert manifest.failure is not None and manifest.failure.reason == "corrupt_document"
+    assert any("not priced" in warning for warning in manifest.warnings)
+
+
+def test_the_history_is_read_a_thousand_events_a_page(
+    history_context: tuple[Context[Settings], Stubber],
+) -> None:
+    ctx, stubber = history_context
+    started = datetime(2026, 12, 1, tzinfo=UTC)
+    entered = {
+        "timestamp": started,
+        "type": "TaskStateEntered",
+        "id": 1,
+        "previousEventId": 0,
+        "stateEnteredEventDetails": {"name": "Inspect"},
+    }
+    request = {"executionArn": EXECUTION, "includeExecutionData": False, "maxResults": 1000}
+    stubber.add_response(
+        "get_execution_history", {"events": [entered], "nextToken": "page-2"}, request
+    )
+    stubber.add_response(
+        "get_execution_history",
+        {"events": [{**entered, "id": 2, "previousEventId": 1}]},
+        {**request, "nextToken": "page-2"},
+    )
+    finalize(FinalizeRequest(action="finalize", state=finished_state(), execution=EXECUTION), ctx)
+    stubber.assert_no_pending_responses()
+    cost = written_manifest(ctx).cost
+    assert cost is not None
+    transitions = next(line for line in cost.lines if line.service == "stepfunctions")
+    assert transitions.quantity == 3  # two states entered, and this finalize's own
