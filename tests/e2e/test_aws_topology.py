@@ -16,7 +16,7 @@ import io
 import json
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,8 @@ from PIL import Image
 
 import scriba.aws.clients
 from scriba import layout
+from scriba.aws.executions import execution_arn
+from scriba.context import forget_contexts
 from scriba.engines.aws.polly import MAX_BILLED_CHARACTERS
 from scriba.local.cloud import LocalCloud
 from scriba.local.template import ACCOUNT, REGION
@@ -39,7 +41,6 @@ from scriba.models.summary import Summary, SummaryMethod
 from scriba.models.tags import Tags
 from scriba.models.text import DocumentText
 from scriba.models.translation import Translation
-from scriba.stages.start import execution_arn
 from tests.e2e.aws_services import (
     CHARACTERS_PER_SECOND,
     REKOGNITION_MAX_BYTES,
@@ -51,6 +52,7 @@ from tests.e2e.aws_services import (
     page_lines,
 )
 from tests.e2e.documents import photo_jpeg, scanned_pdf
+from tests.iam import CallRecorder, refused
 
 pytestmark = pytest.mark.slow
 
@@ -74,6 +76,7 @@ class Topology:
     sqs: Any
     events_queue: str  # every event on the stack's bus with source "scriba"
     uploads_queue: str  # every S3 "Object Created" event of the input bucket
+    calls: CallRecorder  # every AWS call a function made
     events: list[dict[str, Any]] = field(default_factory=list)
     uploads: list[dict[str, Any]] = field(default_factory=list)
 
@@ -98,7 +101,7 @@ class Topology:
 
 def _capture(cloud: LocalCloud, sqs: Any, name: str, bus: str, pattern: dict[str, Any]) -> str:
     url: str = sqs.create_queue(QueueName=name)["QueueUrl"]
-    events = cloud.client("events")
+    events = cloud.clients.events
     events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps(pattern))
     events.put_targets(
         Rule=name,
@@ -117,11 +120,13 @@ def topology() -> Iterator[Topology]:
         "SCRIBA_MAX_LABELS": str(MAX_LABELS),
     }
     with LocalCloud(workers=0, parameters=parameters, environment=environment) as cloud:
-        s3, sqs = cloud.client("s3"), cloud.client("sqs")
+        s3, sqs = cloud.clients.s3, cloud.clients.sqs
         services = FakeAwsServices(s3)
         # The AWS engines' clients come from scriba.aws.clients.session(): hooks first, then new
-        # clients.
-        scriba.aws.clients.client.cache_clear()
+        # clients (the contexts that hold them are made again).
+        forget_contexts()
+        calls = CallRecorder()
+        calls.install(scriba.aws.clients.session())
         services.install(scriba.aws.clients.session())
         try:
             bus = cloud.stack.event_buses["EventBus"]
@@ -137,10 +142,11 @@ def topology() -> Iterator[Topology]:
                     "detail": {"bucket": {"name": [cloud.stack.input_bucket]}},
                 },
             )
-            yield Topology(cloud, services, s3, sqs, events_queue, uploads_queue)
+            yield Topology(cloud, services, s3, sqs, events_queue, uploads_queue, calls)
         finally:
             services.uninstall()
-            scriba.aws.clients.client.cache_clear()
+            calls.uninstall(scriba.aws.clients.session())
+            forget_contexts()
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -169,11 +175,11 @@ def upload(topology: Topology, key: str, data: bytes) -> Upload:
     return Upload(key=key, data=data, source=source, arn=arn)
 
 
-def wait_for_executions(topology: Topology, uploads: list[Upload]) -> dict[str, dict[str, Any]]:
+def wait_for_executions(topology: Topology, uploads: list[Upload]) -> dict[str, Mapping[str, Any]]:
     """Each upload's execution, described once it has ended (the starter names it)."""
     sfn = topology.cloud.sfn
     deadline = time.monotonic() + EXECUTION_TIMEOUT
-    ended: dict[str, dict[str, Any]] = {}
+    ended: dict[str, Mapping[str, Any]] = {}
     while len(ended) < len(uploads):
         for item in uploads:
             if item.key in ended:
@@ -313,32 +319,95 @@ def expected_layout(images: list[str]) -> set[str]:
 # -- the tests ------------------------------------------------------------------------------------
 
 
-def test_uploads_become_results_events_and_one_execution_each(
-    topology: Topology, corpus: Path, tmp_path: Path
-) -> None:
-    services, cloud = topology.services, topology.cloud
+@dataclass
+class MixedRun:
+    """Five documents of every kind through the deployed topology, and what the services were
+    asked meanwhile (kept here: later tests ask the services again)."""
+
+    uploads: dict[str, Upload]
+    ended: dict[str, Mapping[str, Any]]
+    manifests: dict[str, Manifest]
+    requests: dict[str, list[Call]]
+    translations: dict[str, str]
+    events: list[dict[str, Any]]
+    born_digital: Path
+    invoice_pages: list[list[dict[str, Any]]]
+
+    def asked(self, operation: str) -> list[Call]:
+        return self.requests[operation]
+
+
+ASKED = (
+    "DetectDocumentText",
+    "StartDocumentTextDetection",
+    "GetDocumentTextDetection",
+    "Converse",
+    "DetectLabels",
+    "TranslateText",
+    "SynthesizeSpeech",
+)
+
+
+@pytest.fixture(scope="module")
+def mixed(topology: Topology, corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> MixedRun:
+    services = topology.services
     services.clear()
+    folder = tmp_path_factory.mktemp("mixed")
     invoice_pages = fixture_pages("textract-detect-document-text.json")
     report_pages = fixture_pages("textract-get-document-text-detection.json")
     born_digital = corpus / "pdflatex-4-pages.pdf"
     documents = {
         "reports/pdflatex-4-pages.pdf": born_digital.read_bytes(),
-        "scans/invoice 4711.pdf": scanned_pdf(invoice_pages, tmp_path / "i.pdf").read_bytes(),
-        "scans/annual report.pdf": scanned_pdf(report_pages, tmp_path / "r.pdf").read_bytes(),
-        "photos/coati.jpg": photo_jpeg(corpus, tmp_path / "coati.jpg").read_bytes(),
+        "scans/invoice 4711.pdf": scanned_pdf(invoice_pages, folder / "i.pdf").read_bytes(),
+        "scans/annual report.pdf": scanned_pdf(report_pages, folder / "r.pdf").read_bytes(),
+        "photos/coati.jpg": photo_jpeg(corpus, folder / "coati.jpg").read_bytes(),
         "protected/writer.pdf": (corpus / "libreoffice-writer-password.pdf").read_bytes(),
     }
     uploads = {key: upload(topology, key, data) for key, data in documents.items()}
     ended = wait_for_executions(topology, list(uploads.values()))
+    topology.drain()
+    return MixedRun(
+        uploads=uploads,
+        ended=ended,
+        manifests={key: manifest_of(topology, key) for key in uploads},
+        requests={operation: list(services.requests(operation)) for operation in ASKED},
+        translations=dict(services.translations),
+        events=list(topology.events),
+        born_digital=born_digital,
+        invoice_pages=invoice_pages,
+    )
 
-    assert {key: d["status"] for key, d in ended.items()} == {
+
+def summary_checked(topology: Topology, run: MixedRun, key: str, says: str) -> Summary:
+    """The document's summary: Bedrock's answer to the one request about it, with its usage."""
+    summary = Summary.model_validate_json(read(topology, key, layout.SUMMARY))
+    [call] = [c for c in run.asked("Converse") if says in prompt_of(c)]
+    assert call.response is not None
+    assert summary.text == answer_of(call)
+    assert (summary.method, summary.engine, summary.model) == (
+        SummaryMethod.ABSTRACTIVE,
+        "bedrock",
+        MODEL_ID,
+    )
+    assert summary.usage is not None
+    assert summary.usage.input_tokens == call.response["usage"]["inputTokens"]
+    assert summary.usage.output_tokens == call.response["usage"]["outputTokens"]
+    assert summary.usage.calls == 1
+    assert summary.language == "en"
+    return summary
+
+
+def test_uploads_become_one_execution_and_a_complete_result_set_each(
+    topology: Topology, mixed: MixedRun
+) -> None:
+    cloud, uploads, manifests = topology.cloud, mixed.uploads, mixed.manifests
+    assert {key: d["status"] for key, d in mixed.ended.items()} == {
         "reports/pdflatex-4-pages.pdf": "SUCCEEDED",
         "scans/invoice 4711.pdf": "SUCCEEDED",
         "scans/annual report.pdf": "SUCCEEDED",
         "photos/coati.jpg": "SUCCEEDED",
         "protected/writer.pdf": "FAILED",
     }
-    manifests = {key: manifest_of(topology, key) for key in uploads}
     for key, manifest in manifests.items():
         item = uploads[key]
         assert manifest.engines == "aws"
@@ -358,15 +427,19 @@ def test_uploads_become_results_events_and_one_execution_each(
                 assert artifact.path in listing
                 assert artifact.size == len(read(topology, key, artifact.path))
 
-    # -- the born-digital PDF: its text layer, no Textract -------------------------------------
+
+def test_a_born_digital_pdf_is_read_from_its_text_layer_without_textract(
+    topology: Topology, mixed: MixedRun
+) -> None:
     key = "reports/pdflatex-4-pages.pdf"
+    manifests = mixed.manifests
     text = DocumentText.model_validate_json(read(topology, key, layout.TEXT))
     assert [(p.number, p.source.value, p.engine) for p in text.pages] == [
         (n, "text_layer", "pdfium") for n in range(1, 5)
     ]
     # The same characters as pdfplumber reads (which runs words together on this PDF, whose
     # spaces are gaps, not characters), pages separated by form feeds.
-    with pdfplumber.open(born_digital) as pdf:
+    with pdfplumber.open(mixed.born_digital) as pdf:
         plumbed = ["".join(page.extract_text().split()) for page in pdf.pages]
     plain = read(topology, key, layout.PLAIN_TEXT).decode("utf-8")
     assert ["".join(page.split()) for page in plain.split("\f")] == plumbed
@@ -378,46 +451,30 @@ def test_uploads_become_results_events_and_one_execution_each(
     assert (tags.engine, tags.images, tags.labels) == ("rekognition", [], [])
 
     # Textract saw the scans and the photo only: one page image each, and one job.
-    detected = services.requests("DetectDocumentText")
+    detected = mixed.asked("DetectDocumentText")
     photo, scan = sorted(image_of(call.params["Document"]["Bytes"]).size for call in detected)
     assert photo == (300, 200)
     assert scan == pytest.approx(SCAN_AT_OCR_DPI, abs=1)  # rendered at SCRIBA_OCR_DPI (300)
-    assert len(services.requests("StartDocumentTextDetection")) == 1
+    assert len(mixed.asked("StartDocumentTextDetection")) == 1
 
-    # -- Bedrock: one request per document with text, the configured model -------------------
-    conversations = services.requests("Converse")
+    # Bedrock: one request per document with text, the configured model.
+    conversations = mixed.asked("Converse")
     assert len(conversations) == 3
     assert {call.params["modelId"] for call in conversations} == {MODEL_ID}
     assert all("system" not in call.params for call in conversations)  # Titan takes none
 
-    def summary_checked(key: str, says: str) -> Summary:
-        summary = Summary.model_validate_json(read(topology, key, layout.SUMMARY))
-        [call] = [c for c in conversations if says in prompt_of(c)]
-        assert call.response is not None
-        assert summary.text == answer_of(call)
-        assert (summary.method, summary.engine, summary.model) == (
-            SummaryMethod.ABSTRACTIVE,
-            "bedrock",
-            MODEL_ID,
-        )
-        assert summary.usage is not None
-        assert summary.usage.input_tokens == call.response["usage"]["inputTokens"]
-        assert summary.usage.output_tokens == call.response["usage"]["outputTokens"]
-        assert summary.usage.calls == 1
-        assert summary.language == "en"
-        return summary
-
-    summary = summary_checked(key, "Hello, here is some text without a meaning.")
+    summary = summary_checked(topology, mixed, key, "Hello, here is some text without a meaning.")
     assert summary.text.startswith("Hello, here is some text without a meaning.")
     assert_results_in_every_language(topology, key, manifests[key], summary)
 
-    # -- the one-page scan: DetectDocumentText on the rendered page ---------------------------
+
+def test_a_one_page_scan_goes_to_detect_document_text(topology: Topology, mixed: MixedRun) -> None:
     key = "scans/invoice 4711.pdf"
     text = DocumentText.model_validate_json(read(topology, key, layout.TEXT))
     [page] = text.pages
     assert (page.number, page.source.value, page.engine, page.unit) == (1, "ocr", "textract", "px")
     assert (page.width, page.height) == pytest.approx(SCAN_AT_OCR_DPI, abs=1)
-    assert page.text.splitlines() == [line for line, _ in page_lines(invoice_pages[0])]
+    assert page.text.splitlines() == [line for line, _ in page_lines(mixed.invoice_pages[0])]
     assert text.language == "en"
     tags = Tags.model_validate_json(read(topology, key, layout.TAGS))
     [image] = tags.images
@@ -426,13 +483,20 @@ def test_uploads_become_results_events_and_one_execution_each(
     assert all(label.confidence >= MIN_LABEL_CONFIDENCE for label in tags.labels)
     assert set(output_listing(topology, key)) == expected_layout([image.path])
     assert_results_in_every_language(
-        topology, key, manifests[key], summary_checked(key, "Invoice No. 4711")
+        topology,
+        key,
+        mixed.manifests[key],
+        summary_checked(topology, mixed, key, "Invoice No. 4711"),
     )
 
-    # -- the two-page scan: one Textract job, awaited by the state machine --------------------
+
+def test_a_two_page_scan_is_one_textract_job_awaited_by_the_state_machine(
+    topology: Topology, mixed: MixedRun
+) -> None:
+    cloud = topology.cloud
     key = "scans/annual report.pdf"
-    document_id = layout.document_id(uploads[key].source)
-    [started] = services.requests("StartDocumentTextDetection")
+    document_id = layout.document_id(mixed.uploads[key].source)
+    [started] = mixed.asked("StartDocumentTextDetection")
     work = f"work/{document_id}"
     assert started.params["ClientRequestToken"] == document_id
     assert started.params["DocumentLocation"]["S3Object"]["Bucket"] == cloud.stack.output_bucket
@@ -441,7 +505,7 @@ def test_uploads_become_results_events_and_one_execution_each(
         "S3Bucket": cloud.stack.output_bucket,
         "S3Prefix": f"{work}/ocr-job",
     }
-    polls = services.requests("GetDocumentTextDetection")
+    polls = mixed.asked("GetDocumentTextDetection")
     assert [call.response["JobStatus"] for call in polls if call.response] == [
         "IN_PROGRESS",
         "SUCCEEDED",
@@ -466,14 +530,18 @@ def test_uploads_become_results_events_and_one_execution_each(
     assert [image.page for image in tags.images] == [1, 2]
     assert set(output_listing(topology, key)) == expected_layout([i.path for i in tags.images])
     assert_results_in_every_language(
-        topology, key, manifests[key], summary_checked(key, "Annual Report 2023")
+        topology,
+        key,
+        mixed.manifests[key],
+        summary_checked(topology, mixed, key, "Annual Report 2023"),
     )
 
-    # -- the photo: Rekognition's labels describe it ------------------------------------------
+
+def test_a_photo_is_described_by_rekognition_labels(topology: Topology, mixed: MixedRun) -> None:
     key = "photos/coati.jpg"
     text = DocumentText.model_validate_json(read(topology, key, layout.TEXT))
     assert [p.lines for p in text.pages] == [[]]
-    assert "no text found in the document" in manifests[key].warnings
+    assert "no text found in the document" in mixed.manifests[key].warnings
     tags = Tags.model_validate_json(read(topology, key, layout.TAGS))
     [image] = tags.images
     assert (image.page, image.width, image.height) == (None, 300, 200)
@@ -486,17 +554,23 @@ def test_uploads_become_results_events_and_one_execution_each(
         "Adult",
     ]
     assert tags.people and image.faces == 2
-    assert image_of(read(topology, key, image.path)).format == "JPEG"
+    stored = read(topology, key, image.path)
+    assert image_of(stored).format == "JPEG"
+    # Encoded once: what Rekognition was sent is what images/ holds.
+    assert stored in [call.params["Image"]["Bytes"] for call in mixed.asked("DetectLabels")]
     assert set(output_listing(topology, key)) == expected_layout([image.path])
     summary = Summary.model_validate_json(read(topology, key, layout.SUMMARY))
     assert (summary.method, summary.language, summary.usage) == (SummaryMethod.LABELS, "en", None)
     assert summary.sentences[0] == "No readable text was found in the document."
     assert summary.sentences[1].startswith("In the picture: ")
-    assert_results_in_every_language(topology, key, manifests[key], summary)
+    assert_results_in_every_language(topology, key, mixed.manifests[key], summary)
 
-    # -- the password-protected PDF: a failure record and nothing else ------------------------
+
+def test_a_password_protected_pdf_gets_a_failure_record_and_nothing_else(
+    topology: Topology, mixed: MixedRun
+) -> None:
     key = "protected/writer.pdf"
-    failure = manifests[key].failure
+    failure = mixed.manifests[key].failure
     assert failure is not None
     assert (failure.stage.value, failure.reason, failure.error_type) == (
         "inspect",
@@ -504,11 +578,12 @@ def test_uploads_become_results_events_and_one_execution_each(
         "EncryptedDocument",
     )
     assert key in failure.message and "password" in failure.message
-    assert manifests[key].artifacts == []
+    assert mixed.manifests[key].artifacts == []
     assert set(output_listing(topology, key)) == {layout.MANIFEST}
 
-    # -- what the services were asked ---------------------------------------------------------
-    labelled = services.requests("DetectLabels")
+
+def test_the_services_are_asked_within_their_limits(mixed: MixedRun) -> None:
+    labelled = mixed.asked("DetectLabels")
     assert len(labelled) == 4  # the invoice scan, the report's two pages, the photo
     for call in labelled:
         data = call.params["Image"]["Bytes"]
@@ -518,28 +593,29 @@ def test_uploads_become_results_events_and_one_execution_each(
         assert min(picture.size) >= REKOGNITION_MIN_SIDE and max(picture.size) <= 10_000
         assert call.params["MinConfidence"] == MIN_LABEL_CONFIDENCE
         assert call.params["MaxLabels"] == MAX_LABELS
-    translated = services.requests("TranslateText")
+    translated = mixed.asked("TranslateText")
     assert len(translated) == 4 * len(LANGUAGES)
     assert all(
         len(call.params["Text"].encode("utf-8")) <= TRANSLATE_MAX_BYTES for call in translated
     )
-    spoken = services.requests("SynthesizeSpeech")
+    spoken = mixed.asked("SynthesizeSpeech")
     assert len(spoken) == 4 * len(LANGUAGES)
     for call in spoken:
         ssml = call.params["Text"]
         assert call.params["TextType"] == "ssml" and call.params["OutputFormat"] == "mp3"
         said = "".join(ET.fromstring(ssml).itertext())
         assert len(said) <= MAX_BILLED_CHARACTERS
-        language = next(code for code, text in services.translations.items() if text == said)
+        language = next(code for code, text in mixed.translations.items() if text == said)
         assert (call.params["VoiceId"], call.params["Engine"]) == (VOICES[language], "neural")
         if "'" in said:  # French "chiffre d'affaires": reserved in SSML, so escaped
             assert "&apos;" in ssml and "'" not in ssml
     assert any("'" in "".join(ET.fromstring(c.params["Text"]).itertext()) for c in spoken)
 
-    # -- the events: one per document, pointing at its manifest -------------------------------
-    topology.drain()
-    by_name = {event["detail"]["name"]: event for event in topology.events}
-    assert len(topology.events) == len(uploads) and set(by_name) == set(uploads)
+
+def test_one_event_per_document_points_at_its_manifest(topology: Topology, mixed: MixedRun) -> None:
+    cloud, uploads, manifests = topology.cloud, mixed.uploads, mixed.manifests
+    by_name = {event["detail"]["name"]: event for event in mixed.events}
+    assert len(mixed.events) == len(uploads) and set(by_name) == set(uploads)
     for key, event in by_name.items():
         jsonschema.validate(event["detail"], schema("document-event"))
         detail = DocumentEvent.model_validate(event["detail"])
@@ -554,14 +630,21 @@ def test_uploads_become_results_events_and_one_execution_each(
         assert detail.failure == manifests[key].failure
     assert by_name["protected/writer.pdf"]["detail"]["failure"]["reason"] == "encrypted_document"
 
-    # -- the sources: never modified, never deleted -------------------------------------------
-    for key, item in uploads.items():
-        versions = topology.s3.list_object_versions(Bucket=cloud.stack.input_bucket, Prefix=key)
+
+def test_the_sources_are_never_modified_nor_deleted(topology: Topology, mixed: MixedRun) -> None:
+    for key, item in mixed.uploads.items():
+        versions = topology.s3.list_object_versions(
+            Bucket=topology.cloud.stack.input_bucket, Prefix=key
+        )
         assert [v["VersionId"] for v in versions["Versions"]] == [item.source.version_id]
-        stored = topology.s3.get_object(Bucket=cloud.stack.input_bucket, Key=key)
+        stored = topology.s3.get_object(Bucket=topology.cloud.stack.input_bucket, Key=key)
         assert stored["Body"].read() == item.data
 
-    # -- a re-delivered upload event: still one execution and one result set ------------------
+
+def test_a_redelivered_upload_event_is_still_one_execution_and_one_result_set(
+    topology: Topology, mixed: MixedRun
+) -> None:
+    cloud, uploads = topology.cloud, mixed.uploads
     key = "reports/pdflatex-4-pages.pdf"
     [event] = [e for e in topology.uploads if e["detail"]["object"]["key"] == key]
     before = output_listing(topology, key)
@@ -634,7 +717,7 @@ THROTTLES = {
 }
 
 
-def failed_lambda_errors(topology: Topology, arn: str) -> list[dict[str, Any]]:
+def failed_lambda_errors(topology: Topology, arn: str) -> list[Mapping[str, Any]]:
     history = topology.cloud.sfn.get_execution_history(executionArn=arn, maxResults=1000)
     return [
         event["lambdaFunctionFailedEventDetails"]
@@ -706,3 +789,22 @@ def test_a_permanent_failure_in_one_language_delivers_the_others(
         assert translation is not None and translation.status is Status.SUCCEEDED
     # Permanent errors are not retried: one Polly failure, one failed task.
     assert len(failed_lambda_errors(topology, item.arn)) == 1
+
+
+def test_every_call_a_function_made_is_allowed_by_its_role(topology: Topology) -> None:
+    """Run last: the calls of every test above, each checked against template.yaml's role of
+    the function that made it (moto allows everything; AWS would refuse what is missing)."""
+    stage_functions = {
+        "StartFunction",
+        "ExtractFunction",
+        "TagFunction",
+        "SummarizeFunction",
+        "TranslateFunction",
+        "SpeakFunction",
+        "FinalizeFunction",
+    }
+    assert stage_functions <= topology.calls.functions()
+    operations = {(call.service, call.operation) for call in topology.calls.calls}
+    assert {("sfn", "StartExecution"), ("sfn", "GetExecutionHistory")} <= operations
+    assert {("textract", "StartDocumentTextDetection"), ("polly", "SynthesizeSpeech")} <= operations
+    assert refused(topology.cloud.stack, topology.calls.calls) == []
