@@ -120,9 +120,10 @@ build = pathlib.Path(".aws-sam/build").resolve()
 layer = build / "ScribaLayer" / "python"
 # What each handler imports only when it runs (engines and PDF code are imported lazily).
 LAZY = {
-    "ExtractFunction": ["scriba.media.pdf", "scriba.media.images", "scriba.engines.aws.textract",
-                        "scriba.engines.aws.comprehend"],
-    "TagFunction": ["scriba.media.pdf", "scriba.media.images", "scriba.engines.aws.rekognition"],
+    "ExtractFunction": ["scriba.media.pdf", "scriba.media.image_input",
+                        "scriba.engines.aws.textract", "scriba.engines.aws.comprehend"],
+    "TagFunction": ["scriba.media.pdf", "scriba.media.pdf_pictures", "scriba.media.image_input",
+                    "scriba.media.labeling", "scriba.engines.aws.rekognition"],
     "SummarizeFunction": ["scriba.engines.aws.bedrock"],
     "TranslateFunction": ["scriba.engines.aws.translate", "scriba.engines.aws.comprehend"],
     "SpeakFunction": ["scriba.engines.aws.polly", "mutagen.mp3"],
@@ -133,6 +134,12 @@ LAZY = {
 CHECK = """
 import importlib, importlib.util, os, sys
 os.environ.update(AWS_DEFAULT_REGION="us-east-1", POWERTOOLS_TRACE_DISABLED="true")
+# The handlers check their settings at import; the template sets these, here they are stand-ins.
+os.environ.update(
+    SCRIBA_STATE_MACHINE_ARN="arn:aws:states:us-east-1:123456789012:stateMachine:scriba-pipeline",
+    SCRIBA_INPUT_BUCKET="scriba-input",
+    SCRIBA_START_QUEUE_URL="https://sqs.us-east-1.amazonaws.com/123456789012/scriba-start",
+)
 import app
 assert callable(app.handler)
 for module in {lazy!r}:
