@@ -28,7 +28,8 @@ def _split(value: object) -> object:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SCRIBA_", extra="ignore")
+    # Built on first use: a function loads one class of settings, not all of them.
+    model_config = SettingsConfigDict(env_prefix="SCRIBA_", extra="ignore", defer_build=True)
 
     engines: Literal["aws", "local"] = "aws"
     output_bucket: str = "scriba-output"

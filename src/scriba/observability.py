@@ -12,12 +12,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 
-from scriba.workflow import StageRequest
+if TYPE_CHECKING:
+    from scriba.workflow import StageRequest
 
 logger = Logger()
 tracer = Tracer()
