@@ -41,7 +41,7 @@ def ocr() -> OcrEngine:
 
 
 def _recognize(ocr: OcrEngine, image: Image.Image, languages: list[str] | None = None) -> Page:
-    return ocr.recognize(PageImage(number=1, image=image, dpi=DPI), languages or [])
+    return ocr.recognize(PageImage(number=1, image=image, dpi=DPI), languages or []).page
 
 
 def test_engine_implements_the_port(ocr: OcrEngine) -> None:
@@ -100,7 +100,7 @@ def test_png_with_transparency(corpus: Path, ocr: OcrEngine, tmp_path: Path) -> 
     transparent.save(png)
     with Image.open(png) as image:
         assert image.mode == "RGBA"
-        page = ocr.recognize(PageImage(number=1, image=image, dpi=0), [])
+        page = ocr.recognize(PageImage(number=1, image=image, dpi=0), []).page
     assert character_error_rate(page.text, reference_text(path, 1)) < MAX_CER
 
 

@@ -19,6 +19,7 @@ from scriba.config import Settings
 from scriba.context import Context
 from scriba.cost.units import Billed, comprehend_request, textract_pages
 from scriba.engines import BACKENDS
+from scriba.engines.ports import OcrPage
 from scriba.models.document import DocumentKind, S3Location, Source
 from scriba.models.text import Box, DocumentText, Line, Page, PageSource, Word
 from scriba.stages.extract import assemble
@@ -74,12 +75,12 @@ class PartialJob:
         job_id: str,
         output: S3Location,
         sizes: Mapping[int, tuple[float, float]] | None = None,
-    ) -> list[Page]:
+    ) -> list[OcrPage]:
         self.sizes = sizes
         assert sizes is not None
         return [
-            page(1, "first", PageSource.OCR, sizes[1][0]),
-            page(3, "third", PageSource.OCR, sizes[3][0]),
+            OcrPage(page=page(1, "first", PageSource.OCR, sizes[1][0])),
+            OcrPage(page=page(3, "third", PageSource.OCR, sizes[3][0])),
         ]
 
 

@@ -23,14 +23,24 @@ from pydantic import Field
 from scriba.cost.units import Billed
 from scriba.models.base import Model
 from scriba.models.summary import SummaryMethod, TokenUsage
+from scriba.models.tables import FormField, Table
 from scriba.models.tags import Label
+from scriba.models.text import Page
 
 if TYPE_CHECKING:
     from PIL import Image
 
     from scriba.media.labeling import Picture
     from scriba.models.document import S3Location
-    from scriba.models.text import Page
+
+
+class OcrPage(Model):
+    """What an OCR engine read on one page: its lines and words, and the tables and form fields
+    where the engine finds them (Textract with TABLES or FORMS; Tesseract finds none)."""
+
+    page: Page
+    tables: list[Table] = Field(default_factory=list)
+    fields: list[FormField] = Field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -88,7 +98,7 @@ class OcrEngine(Protocol):
 
     name: str
 
-    def recognize(self, page: PageImage, languages: Sequence[str]) -> Page:
+    def recognize(self, page: PageImage, languages: Sequence[str]) -> OcrPage:
         """``languages`` are ISO 639-1 hints (may be empty: the engine's default or detection)."""
         ...
 
@@ -117,7 +127,7 @@ class OcrJobs(Protocol):
         job_id: str,
         output: S3Location,
         sizes: Mapping[int, tuple[float, float]] | None = None,
-    ) -> list[Page]:
+    ) -> list[OcrPage]:
         """Every page of a finished job, normalised, in page order. The service reports no page
         sizes: ``sizes`` gives them (points, by the job document's page number)."""
         ...

@@ -87,7 +87,7 @@ def test_recognize_sends_the_page_as_png_and_reads_lines_and_words(stubbed: Stub
     engine = TextractOcr(Settings(), client=client)
     assert isinstance(engine, OcrEngine)
 
-    page = engine.recognize(PageImage(number=3, image=image, dpi=150), ["en"])
+    page = engine.recognize(PageImage(number=3, image=image, dpi=150), ["en"]).page
 
     assert page.number == 3
     assert (page.width, page.height, page.unit) == (1240, 1754, "px")
@@ -128,7 +128,7 @@ def test_recognize_uses_analyze_document_when_features_are_set(stubbed: Stubbed)
     )
     settings = Settings(textract_features=["TABLES", "FORMS"])
 
-    page = TextractOcr(settings, client=client).recognize(PageImage(1, image, 0), [])
+    page = TextractOcr(settings, client=client).recognize(PageImage(1, image, 0), []).page
 
     assert page.lines[2].text == "Total due: 1,250.00 EUR"
     assert (page.width, page.height) == (800, 600)
@@ -151,7 +151,7 @@ def test_a_page_whose_png_is_too_large_is_sent_as_jpeg_within_the_limit(stubbed:
     )
     requests = capture(client, "DetectDocumentText")
 
-    page = TextractOcr(Settings(), client=client).recognize(PageImage(2, noisy, 300), [])
+    page = TextractOcr(Settings(), client=client).recognize(PageImage(2, noisy, 300), []).page
 
     sent = requests[0]["Document"]["Bytes"]
     assert sent[:3] == b"\xff\xd8\xff"  # JPEG
@@ -380,7 +380,8 @@ def test_pages_page_through_the_api_when_the_bucket_has_no_output(stubbed: Stubb
         s3 = boto3.client("s3", region_name="us-east-1")
         s3.create_bucket(Bucket="scriba-output")
         jobs = TextractJobs(Settings(), client=client, storage=Storage(s3=s3))
-        pages = jobs.pages(job_id, OUTPUT, sizes={1: (612.0, 792.0), 2: (595.0, 842.0)})
+        read = jobs.pages(job_id, OUTPUT, sizes={1: (612.0, 792.0), 2: (595.0, 842.0)})
+        pages = [item.page for item in read]
 
     assert_report_pages(pages)
     assert [(page.width, page.height, page.unit) for page in pages] == [
@@ -412,9 +413,8 @@ def test_pages_are_read_from_textract_output_in_the_bucket(stubbed: Stubbed) -> 
             s3.put_object(
                 Bucket="scriba-output", Key=f"{folder}/{index + 1}", Body=json.dumps(part)
             )
-        pages = TextractJobs(Settings(), client=client, storage=Storage(s3=s3)).pages(
-            job_id, OUTPUT
-        )
+        read = TextractJobs(Settings(), client=client, storage=Storage(s3=s3)).pages(job_id, OUTPUT)
+        pages = [item.page for item in read]
 
     assert_report_pages(pages)
     # Without sizes (Textract reports none) a page is the unit square; boxes are fractions.
@@ -448,9 +448,8 @@ def test_partial_success_keeps_the_pages_and_logs_the_warnings(
     with mock_aws(), caplog.at_level(logging.WARNING):
         s3 = boto3.client("s3", region_name="us-east-1")
         s3.create_bucket(Bucket="scriba-output")
-        pages = TextractJobs(Settings(), client=client, storage=Storage(s3=s3)).pages(
-            job_id, OUTPUT
-        )
+        read = TextractJobs(Settings(), client=client, storage=Storage(s3=s3)).pages(job_id, OUTPUT)
+        pages = [item.page for item in read]
     assert_report_pages(pages)
     assert "INTERNAL_ERROR on page(s) 3" in caplog.text
 

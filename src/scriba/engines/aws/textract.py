@@ -27,6 +27,7 @@ from PIL import Image
 from scriba.aws.errors import service_errors
 from scriba.aws.storage import Storage
 from scriba.cost.units import Billed, textract_pages
+from scriba.engines.ports import OcrPage
 from scriba.errors import (
     AccessDenied,
     CorruptDocument,
@@ -292,7 +293,7 @@ class TextractOcr:
     def billed(self, pages: int) -> Billed:
         return textract_pages(self._features, pages)
 
-    def recognize(self, page: PageImage, languages: Sequence[str]) -> Page:
+    def recognize(self, page: PageImage, languages: Sequence[str]) -> OcrPage:
         """``languages`` is not used: Textract detects the (Latin-script) language itself."""
         data, _ = encode_page(page.image)
         document: DocumentTypeDef = {"Bytes": data}
@@ -306,7 +307,7 @@ class TextractOcr:
         width, height = page.image.size
         found = pages_from_blocks(response.get("Blocks") or [], {}, default_size=(width, height))
         if not found:
-            return Page(
+            empty = Page(
                 number=page.number,
                 width=width,
                 height=height,
@@ -314,9 +315,10 @@ class TextractOcr:
                 source=PageSource.OCR,
                 engine=ENGINE,
             )
+            return OcrPage(page=empty)
         # A page image is one page; its number is the document's, not Textract's (always 1).
         lines = [line for result in found for line in result.lines]
-        return found[0].model_copy(update={"number": page.number, "lines": lines})
+        return OcrPage(page=found[0].model_copy(update={"number": page.number, "lines": lines}))
 
 
 def client_request_token(token: str) -> str:
@@ -403,7 +405,7 @@ class TextractJobs:
         job_id: str,
         output: S3Location,
         sizes: Mapping[int, PageSize] | None = None,
-    ) -> list[Page]:
+    ) -> list[OcrPage]:
         """Every page of a finished job, in page order.
 
         Textract does not report page dimensions: pass ``sizes`` (points, from the PDF) to have
@@ -422,7 +424,8 @@ class TextractJobs:
         for text in warnings:
             log.warning("Textract job %s: %s", job_id, text)
         blocks = (block for response in responses for block in response.get("Blocks") or [])
-        return pages_from_blocks(blocks, sizes or {}, unit="pt", default_size=(1.0, 1.0))
+        pages = pages_from_blocks(blocks, sizes or {}, unit="pt", default_size=(1.0, 1.0))
+        return [OcrPage(page=page) for page in pages]
 
     def _from_bucket(self, job_id: str, output: S3Location) -> list[Mapping[str, Any]]:
         """The job's result files ``<prefix>/<JobId>/<n>``, in order; empty when there are none."""

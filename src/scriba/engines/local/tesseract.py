@@ -36,6 +36,7 @@ from lingua import Language, LanguageDetectorBuilder
 from PIL import Image
 
 from scriba.cost.units import Billed, textract_pages
+from scriba.engines.ports import OcrPage
 from scriba.errors import EngineFailed
 from scriba.models.text import Box, Line, Page, PageSource, Word
 
@@ -212,7 +213,7 @@ class TesseractOcr:
         """What Textract would bill to read the same pages with the same settings."""
         return textract_pages(self.settings.textract_features, pages)
 
-    def recognize(self, page: PageImage, languages: Sequence[str]) -> Page:
+    def recognize(self, page: PageImage, languages: Sequence[str]) -> OcrPage:
         image = _rgb_or_gray(page.image)
         dpi = page.dpi
         if languages:
@@ -222,7 +223,7 @@ class TesseractOcr:
             detected = self._detect(reading.text)
             if detected is not None and detected != DEFAULT_MODEL:
                 reading = self._read(image, dpi, detected)
-        return Page(
+        read = Page(
             number=page.number,
             width=image.width,
             height=image.height,
@@ -231,6 +232,7 @@ class TesseractOcr:
             engine=ENGINE,
             lines=reading.lines,
         )
+        return OcrPage(page=read)  # Tesseract finds no tables
 
     def _models_for(self, languages: Sequence[str]) -> str:
         """The ``+``-joined model names for the hints that have a model installed."""

@@ -14,14 +14,18 @@ from pydantic import Field
 from scriba import layout
 from scriba.models.base import Model
 from scriba.models.document import S3Location, Source
+from scriba.models.tables import FormField, Table
 from scriba.models.text import Page
 from scriba.workflow import Document, DocumentRequest, Options, StageRequest
 
 
 class PageSet(Model):
-    """Pages kept between tasks (text-layer pages, or one OCR batch)."""
+    """Pages kept between tasks (the text-layer pages, or one OCR'd page), with the tables and
+    form fields found on them."""
 
     pages: list[Page]
+    tables: list[Table] = Field(default_factory=list)
+    fields: list[FormField] = Field(default_factory=list)
 
 
 class PageSizes(Model):

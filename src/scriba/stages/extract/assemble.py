@@ -7,15 +7,16 @@ from typing import Any
 from scriba import layout
 from scriba.context import Context
 from scriba.cost.units import Billed, textract_pages
+from scriba.engines.ports import OcrPage
 from scriba.models.manifest import ArtifactKind
-from scriba.models.text import DocumentText, Page
+from scriba.models.text import DocumentText
 from scriba.stages.extract.actions import AssembleRequest, OcrJob, PageSet, text_layer_location
 from scriba.stages.extract.language import detect_language, language_sample
 from scriba.stages.extract.ocr import batch_pages, job_pages
 from scriba.workflow import Document, TextResult
 
 
-def _ocr_pages(document: Document, job: OcrJob | None, ctx: Context[Any]) -> list[Page]:
+def _ocr_pages(document: Document, job: OcrJob | None, ctx: Context[Any]) -> list[OcrPage]:
     if not document.ocr.pages:
         return []
     if job is not None:
@@ -37,7 +38,7 @@ def assemble(request: AssembleRequest, ctx: Context[Any]) -> TextResult:
     """Merges text-layer and OCR pages in page order; writes text.json and text.txt."""
     document = request.document
     pages = ctx.storage.read_model(text_layer_location(document.work), PageSet).pages
-    ocr_pages = _ocr_pages(document, request.job, ctx)
+    ocr_pages = [read.page for read in _ocr_pages(document, request.job, ctx)]
     pages = sorted([*pages, *ocr_pages], key=lambda page: page.number)
     text = DocumentText(document_id=document.id, pages=pages)
     plain = text.plain_text

@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scriba.context import Context
-from scriba.engines.ports import OcrJobs, PageImage
+from scriba.engines.ports import OcrJobs, OcrPage, PageImage
 from scriba.errors import OcrJobFailed, OcrJobTimedOut, SourceNotFound
 from scriba.models.document import DocumentKind
-from scriba.models.text import Page
 from scriba.stages.extract.actions import (
     CheckOcrJobRequest,
     OcrBatchRequest,
@@ -97,11 +96,15 @@ def ocr_batch(request: OcrBatchRequest, ctx: Context[Any]) -> OcrBatchResult:
     if todo:
         with ctx.storage.local_copy(document.source) as (path, _):
             for page_image in page_images(document, path, todo, ctx.settings):
-                page = ctx.engines.ocr.recognize(page_image, document.ocr.languages)
-                page = page.model_copy(update={"number": page_image.number})
-                location = ocr_page_location(document, page.number)
-                ctx.storage.write_model(location, PageSet(pages=[page]))
-                words += page.word_count
+                read = numbered(
+                    ctx.engines.ocr.recognize(page_image, document.ocr.languages),
+                    page_image.number,
+                )
+                location = ocr_page_location(document, page_image.number)
+                ctx.storage.write_model(
+                    location, PageSet(pages=[read.page], tables=read.tables, fields=read.fields)
+                )
+                words += read.page.word_count
     return OcrBatchResult(pages=len(request.pages), words=words)
 
 
@@ -145,7 +148,7 @@ def check_ocr_job(request: CheckOcrJobRequest, ctx: Context[Any]) -> OcrJob:
     return OcrJob(id=job.id, status=state.status, polls=polls, message=state.message)
 
 
-def job_pages(document: Document, job: OcrJob, ctx: Context[Any]) -> list[Page]:
+def job_pages(document: Document, job: OcrJob, ctx: Context[Any]) -> list[OcrPage]:
     """The pages a finished job read, numbered and sized as the source's pages.
 
     The job ran on a PDF of just the OCR pages: its page n is the source's page
@@ -160,15 +163,25 @@ def job_pages(document: Document, job: OcrJob, ctx: Context[Any]) -> list[Page]:
     job_sizes = {n: sizes[original] for n, original in originals.items() if original in sizes}
     found = _jobs(ctx, document).pages(job.id, job_output_location(document), job_sizes)
     return [
-        page.model_copy(update={"number": originals[page.number]})
-        for page in found
-        if page.number in originals
+        numbered(read, originals[read.page.number])
+        for read in found
+        if read.page.number in originals
     ]
 
 
-def batch_pages(document: Document, ctx: Context[Any]) -> list[Page]:
+def numbered(read: OcrPage, number: int) -> OcrPage:
+    """What was read on a page image or a job's page, as page ``number`` of the source."""
+    return OcrPage(
+        page=read.page.model_copy(update={"number": number}),
+        tables=[table.model_copy(update={"page": number}) for table in read.tables],
+        fields=[field.model_copy(update={"page": number}) for field in read.fields],
+    )
+
+
+def batch_pages(document: Document, ctx: Context[Any]) -> list[OcrPage]:
     """The pages the batches read, in the plan's order."""
-    return [
-        ctx.storage.read_model(ocr_page_location(document, number), PageSet).pages[0]
-        for number in document.ocr.pages
-    ]
+    found = []
+    for number in document.ocr.pages:
+        kept = ctx.storage.read_model(ocr_page_location(document, number), PageSet)
+        found.append(OcrPage(page=kept.pages[0], tables=kept.tables, fields=kept.fields))
+    return found
