@@ -27,6 +27,7 @@ from scriba import layout
 from scriba.config import Settings
 from scriba.models.document import Source
 from scriba.models.manifest import Manifest
+from tests import routing_documents
 from tests.badinputs import makers
 
 # The limits of the run (template parameters and settings); the defaults are the AWS limits.
@@ -305,6 +306,29 @@ CASES: tuple[Case, ...] = (
         "Helvetica text whose ToUnicode map points into the private use area",
         lambda _: makers.garbage_unicode_pdf(["Quarterly invoice total"]),
         Expected("succeeded", kind="pdf", text=OCR_WORDS),
+    ),
+    Case(
+        "picture-of-text",
+        "picture-of-text.pdf",
+        "a running header in the text layer over a picture of a typed paragraph",
+        lambda _: routing_documents.header_over_picture_pdf(),
+        Expected("succeeded", kind="pdf", text="the supervisor signs the entry"),
+    ),
+    Case(
+        "searchable-scan",
+        "searchable-scan.pdf",
+        "a scan under its invisible OCR text (render mode 3): the text layer, not OCR'd again",
+        lambda _: routing_documents.searchable_scan_pdf(),
+        Expected("succeeded", kind="pdf", text="the supervisor signs the entry"),
+    ),
+    Case(
+        "mojibake-layer",
+        "mojibake-layer.pdf",
+        "a scan under an invisible text layer in the wrong encoding (UTF-8 read as cp1252)",
+        lambda _: routing_documents.mojibake_pdf(),
+        Expected(
+            "succeeded", kind="pdf", text="emergency stop button", absent="\u00e3"
+        ),  # "Ã©", lowercased
     ),
     Case(
         "huge-page",

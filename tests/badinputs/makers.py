@@ -133,6 +133,51 @@ def image_pdf(
     )
 
 
+def picture_page_pdf(
+    picture: bytes,
+    width: int,
+    height: int,
+    *,
+    header: Sequence[str] = (),
+    invisible: Sequence[str] = (),
+    invisible_encoding: str = "latin-1",
+) -> bytes:
+    """One letter page: ``header`` lines in the text layer at the top (visible, Helvetica), and
+    a grey JPEG picture the page's width under them (its aspect kept), with ``invisible`` text
+    over the picture (render mode 3, as a searchable scan's OCR layer is written) in
+    ``invisible_encoding``."""
+    top = 792 - 36 - 20 * len(header) - 12 if header else 792 - 36
+    shown = min(540 * height / width, top - 36)
+    draw = [b"q 540 0 0 %g 36 %g cm /Im1 Do Q" % (shown, top - shown)]
+    if header:
+        draw.append(text_content(header, size=12, x=72, y=792 - 48))
+    if invisible:
+        lines = [
+            b"("
+            + line.encode(invisible_encoding).replace(b"(", b"\\(").replace(b")", b"\\)")
+            + b") '"
+            for line in invisible
+        ]
+        draw.append(
+            b"BT 3 Tr /F1 11 Tf 72 %g Td 16 TL\n" % (top - 30) + b"\n".join(lines) + b"\nET"
+        )
+    return pdf_file(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox " + LETTER + b" /Resources"
+            b" << /Font << /F1 6 0 R >> /XObject << /Im1 5 0 R >> >> /Contents 4 0 R >>",
+            stream(b"\n".join(draw)),
+            stream(
+                picture,
+                b"/Type /XObject /Subtype /Image /Width %d /Height %d " % (width, height)
+                + b"/ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /DCTDecode ",
+            ),
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        ]
+    )
+
+
 def blank_pdf() -> bytes:
     """One page with an empty content stream: no text, no pictures."""
     return pdf_file(

@@ -619,7 +619,8 @@ def test_every_function_folder_lists_only_what_it_needs_beyond_the_layer(
         }
         assert not packages & {"boto3", "pydantic", "aws-lambda-powertools"}, name
         if name in ("ExtractFunction", "TagFunction"):
-            assert packages == {"pypdfium2", "pillow"}, name
+            # ftfy (and its wcwidth): telling a mojibake text layer from text.
+            assert packages == {"pypdfium2", "pillow", "ftfy", "wcwidth"}, name
         elif name == "SpeakFunction":
             assert packages == {"mutagen"}, name
         else:

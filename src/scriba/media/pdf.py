@@ -20,6 +20,7 @@ import math
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,7 +34,7 @@ from scriba.errors import (
     EncryptedDocument,
     NoPages,
 )
-from scriba.models.text import Page, PageSource
+from scriba.models.text import Box, Page, PageSource
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -59,6 +60,18 @@ _SPACE = re.compile(r"\s+")
 # is_usable_text thresholds, on the characters that are not whitespace.
 _MAX_JUNK_SHARE = 0.1  # more unmapped/private/control characters than this: broken encoding
 _MIN_ALPHANUMERIC_SHARE = 0.3  # less than this: symbol soup (a table of contents is ~40 %)
+# UTF-8 read as Latin-1 or Windows-1252 turns accented letters into these (Ã©, â€™, Â, Ð...).
+_MOJIBAKE_HINT = re.compile("[\u00c2\u00c3\u00c5\u00d0\u00d1\u00e2\u20ac\u2122]")
+# ftfy's badness counts suspicious sequences; a page of real accented text scores 0.
+_MAX_BADNESS_PER_CHAR = 0.005
+
+# A picture that may hold text the text layer lacks: at least this share of the page, this tall.
+_MIN_PICTURE_AREA = 0.02
+_MIN_PICTURE_HEIGHT = 0.02
+# Text-layer words over a picture, per page-area of picture, from which the text layer is taken
+# to cover it: a searchable scan has hundreds (its invisible OCR layer), a chart a few labels,
+# a picture of a paragraph none.
+_WORDS_OVER_COVERED_PICTURE = 40
 
 # Line grouping: share of the smaller box height two words must share to sit on one line.
 _SAME_LINE_OVERLAP = 0.5
@@ -175,20 +188,45 @@ def _load_page(pdf: pdfium.PdfDocument, number: int) -> pdfium.PdfPage:
 
 
 def is_usable_text(text: str) -> bool:
-    """Whether extracted text reads as text rather than the output of a broken font encoding.
+    """Whether extracted text reads as text rather than the output of a broken font encoding
+    (see ``unusable_text``)."""
+    return unusable_text(text) is None
 
-    Empty or whitespace-only text is not usable; nor is text where more than a tenth of the
-    characters are unmapped glyphs, private-use or control characters, or where fewer than 30 %
-    are letters or digits (what identity-encoded fonts without a Unicode map produce).
+
+def unusable_text(text: str) -> str | None:
+    """Why extracted text is not text, or None when it reads as text.
+
+    Empty or whitespace-only text is not; nor is text where more than a tenth of the characters
+    are unmapped glyphs, private-use or control characters, or where fewer than 30 % are letters
+    or digits (what identity-encoded fonts without a Unicode map produce), or mojibake: text
+    decoded with the wrong encoding ("crÃ©Ã©" for "créé"), as ftfy's badness measure finds it.
     """
     visible = len(text) - sum(len(run) for run in _SPACE.findall(text))
     if visible == 0:
-        return False
+        return "no text layer"
     junk = len(_JUNK.findall(text))
     if junk > _MAX_JUNK_SHARE * visible:
-        return False
+        return (
+            f"the text layer is not text: {junk / visible:.0%} of its characters are unmapped "
+            "glyphs, private-use or control characters"
+        )
     alphanumeric = len(_ALPHANUMERIC.findall(text))
-    return alphanumeric >= _MIN_ALPHANUMERIC_SHARE * visible
+    if alphanumeric < _MIN_ALPHANUMERIC_SHARE * visible:
+        return (
+            f"the text layer is not text: only {alphanumeric / visible:.0%} of its characters "
+            "are letters or digits"
+        )
+    # The characters mojibake is made of: measure only text that has them (ftfy costs ~1 ms a
+    # page, the whole text layer about 5).
+    if _MOJIBAKE_HINT.search(text) and _badness(text) > _MAX_BADNESS_PER_CHAR * visible:
+        return "the text layer is mojibake (text decoded with the wrong encoding)"
+    return None
+
+
+def _badness(text: str) -> int:
+    from ftfy.badness import badness  # noqa: PLC0415  (only for text that looks like mojibake)
+
+    return int(badness(text))
 
 
 def _page_text(textpage: pdfium.PdfTextPage, count: int) -> str:
@@ -218,9 +256,26 @@ def _page_text(textpage: pdfium.PdfTextPage, count: int) -> str:
     return "".join(chars)
 
 
+@dataclass(frozen=True)
+class TextLayer:
+    """What the text layer of a page gives: its lines and words (None when the page must be
+    OCR'd whole), why, and the pictures on the page that no text-layer text covers (boxes in
+    fractions of the displayed page: they may hold text only OCR can read)."""
+
+    page: Page | None
+    why: str
+    pictures: tuple[Box, ...] = ()
+
+
 def text_layer_page(pdf: pdfium.PdfDocument, number: int) -> Page | None:
     """The text layer of page ``number`` (1-based) as lines and words, or None when the page has
     no usable text layer (none, whitespace only, or garbage) and needs OCR."""
+    return read_text_layer(pdf, number).page
+
+
+def read_text_layer(pdf: pdfium.PdfDocument, number: int) -> TextLayer:
+    """The text layer of page ``number`` (1-based), why it is or is not used, and the pictures
+    no text-layer text covers."""
     page = _load_page(pdf, number)
     try:
         rotation = page.get_rotation()
@@ -228,21 +283,19 @@ def text_layer_page(pdf: pdfium.PdfDocument, number: int) -> Page | None:
         textpage, text_turn = _upright_textpage(pdf, page, number, rotation)
         try:
             count = textpage.count_chars()
-            if count <= 0:
-                return None
-            text = _page_text(textpage, count)
-            if not is_usable_text(text.replace(_PDFIUM_HYPHEN, "-")):
-                return None
-            raw_lines = _raw_lines(textpage, text, area, text_turn)
+            text = _page_text(textpage, count) if count > 0 else ""
+            unusable = unusable_text(text.replace(_PDFIUM_HYPHEN, "-"))
+            raw_lines = [] if unusable else _raw_lines(textpage, text, area, text_turn)
         finally:
             textpage.close()
-        if not raw_lines:
-            return None
+        if unusable or not raw_lines:
+            return TextLayer(page=None, why=unusable or "no text layer")
         width, height = page.get_size()
+        to_fractions = _fractions_of_display(area, rotation)
+        pictures = _uncovered_pictures(page, raw_lines, to_fractions)
     finally:
         page.close()
-    to_fractions = _fractions_of_display(area, rotation)
-    return Page.model_validate(
+    read = Page.model_validate(
         {
             "number": number,
             "width": width,
@@ -253,6 +306,62 @@ def text_layer_page(pdf: pdfium.PdfDocument, number: int) -> Page | None:
             "lines": [_line(raw_line, to_fractions) for raw_line in raw_lines],
         }
     )
+    if not pictures:
+        return TextLayer(page=read, why="the text layer")
+    share = sum(box.width * box.height for box in pictures)
+    why = (
+        f"the text layer, and OCR of {len(pictures)} picture(s) covering {share:.0%} of the page "
+        "that the text layer has no text over (pictures of text)"
+    )
+    return TextLayer(page=read, why=why, pictures=tuple(pictures))
+
+
+def _picture_bounds(page: pdfium.PdfPage) -> Iterator[_Box]:
+    """The bounds (left, bottom, right, top, PDF points) of each picture drawn on the page: an
+    image object, or a form XObject that holds one (its bounds: the page's frame)."""
+    raw = page.raw
+    get_object, get_type = pdfium_c.FPDFPage_GetObject, pdfium_c.FPDFPageObj_GetType
+    image, form = pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_FORM
+    left, bottom = ctypes.c_float(), ctypes.c_float()
+    right, top = ctypes.c_float(), ctypes.c_float()
+    bounds = (ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top))
+    for index in range(pdfium_c.FPDFPage_CountObjects(raw)):
+        obj = get_object(raw, index)
+        kind = get_type(obj)
+        if (kind == image or (kind == form and _form_has_image(obj))) and (
+            pdfium_c.FPDFPageObj_GetBounds(obj, *bounds)
+        ):
+            yield left.value, bottom.value, right.value, top.value
+
+
+def _form_has_image(form: object, depth: int = 0) -> bool:
+    """Whether a form XObject draws an image, in it or in a form inside it (15 levels deep)."""
+    for index in range(pdfium_c.FPDFFormObj_CountObjects(form)):
+        obj = pdfium_c.FPDFFormObj_GetObject(form, index)
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            return True
+        if kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < 15 and _form_has_image(obj, depth + 1):
+            return True
+    return False
+
+
+def _uncovered_pictures(
+    page: pdfium.PdfPage, raw_lines: list[list[_RawWord]], to_fractions: _ToFractions
+) -> list[Box]:
+    """The pictures big enough to hold text that the text layer has (almost) no words over."""
+    found: list[Box] = []
+    centres: list[tuple[float, float]] | None = None
+    for left, bottom, right, top in _picture_bounds(page):
+        box = Box.model_validate(to_fractions(left, bottom, right, top))
+        if box.width * box.height < _MIN_PICTURE_AREA or box.height < _MIN_PICTURE_HEIGHT:
+            continue
+        if centres is None:  # the words' centres, once a picture is worth asking about
+            centres = [((w[1] + w[3]) / 2, (w[2] + w[4]) / 2) for line in raw_lines for w in line]
+        over = sum(1 for x, y in centres if left <= x <= right and bottom <= y <= top)
+        if over < _WORDS_OVER_COVERED_PICTURE * box.width * box.height:
+            found.append(box)
+    return found
 
 
 def _upright_textpage(

@@ -49,16 +49,21 @@ class Word(Model):
     confidence: float = Field(ge=0, le=100, description="0 to 100; 100 for a text layer")
 
 
+class PageSource(StrEnum):
+    TEXT_LAYER = "text_layer"
+    OCR = "ocr"
+    # The text layer, and the OCR of the pictures on the page that hold text the layer lacks.
+    MIXED = "text_layer+ocr"
+
+
 class Line(Model):
     text: str
     box: Box
     confidence: float = Field(ge=0, le=100)
     words: list[Word]
-
-
-class PageSource(StrEnum):
-    TEXT_LAYER = "text_layer"
-    OCR = "ocr"
+    source: PageSource | None = Field(
+        default=None, description="How the line was read, on a mixed page (else the page's)"
+    )
 
 
 class Page(Model):
@@ -69,6 +74,8 @@ class Page(Model):
     source: PageSource
     engine: str = Field(description="pdfium, tesseract, textract, ...")
     lines: list[Line] = Field(default_factory=list)
+    why: str | None = Field(default=None, description="Why the page was read this way, for people")
+    language: str | None = Field(default=None, description="ISO 639-1 code, detected")
 
     @property
     def text(self) -> str:
@@ -87,7 +94,9 @@ class Page(Model):
 class DocumentText(Model):
     schema_version: Literal["1"] = SCHEMA_VERSION
     document_id: str
-    language: str | None = Field(default=None, description="ISO 639-1 code, detected")
+    language: str | None = Field(
+        default=None, description="ISO 639-1 code of most of the text (pages have their own)"
+    )
     pages: list[Page]
 
     @property

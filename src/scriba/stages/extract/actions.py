@@ -15,7 +15,7 @@ from scriba import layout
 from scriba.models.base import Model
 from scriba.models.document import S3Location, Source
 from scriba.models.tables import FormField, Table
-from scriba.models.text import Page
+from scriba.models.text import Box, Page
 from scriba.workflow import Document, DocumentRequest, Options, StageRequest
 
 
@@ -26,6 +26,13 @@ class PageSet(Model):
     pages: list[Page]
     tables: list[Table] = Field(default_factory=list)
     fields: list[FormField] = Field(default_factory=list)
+    pictures: dict[int, list[Box]] = Field(
+        default_factory=dict,
+        description="Text-layer pages OCR'd too: the pictures whose text the layer lacks",
+    )
+    reasons: dict[int, str] = Field(
+        default_factory=dict, description="Why each page without a usable text layer is OCR'd"
+    )
 
 
 class PageSizes(Model):

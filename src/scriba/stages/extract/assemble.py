@@ -9,9 +9,10 @@ from scriba.context import Context
 from scriba.cost.units import Billed, textract_pages
 from scriba.engines.ports import OcrPage
 from scriba.models.manifest import ArtifactKind
-from scriba.models.text import DocumentText
+from scriba.models.text import DocumentText, Page, PageSource
 from scriba.stages.extract.actions import AssembleRequest, OcrJob, PageSet, text_layer_location
 from scriba.stages.extract.language import detect_language, language_sample
+from scriba.stages.extract.merge import merge_pictures, reading_runs
 from scriba.stages.extract.ocr import batch_pages, job_pages
 from scriba.workflow import Document, TextResult
 
@@ -34,12 +35,42 @@ def _billed(ctx: Context[Any], job: OcrJob | None, ocr_pages: int, text: str) ->
     return billed
 
 
+def merged_pages(layer: PageSet, ocr: list[Page], min_confidence: float) -> list[Page]:
+    """The document's pages in order: text-layer pages, OCR'd pages (with why they were), and
+    text-layer pages with what OCR read in their pictures merged in."""
+    by_number = {page.number: page for page in layer.pages}
+    for page in ocr:
+        pictures = layer.pictures.get(page.number)
+        if pictures and page.number in by_number:
+            by_number[page.number] = merge_pictures(
+                by_number[page.number], page, pictures, min_confidence
+            )
+        else:
+            why = layer.reasons.get(page.number) or page.why
+            by_number[page.number] = page.model_copy(update={"why": why})
+    return [by_number[number] for number in sorted(by_number)]
+
+
+def _how_read(pages: list[Page]) -> dict[str, Any]:
+    """For the manifest: how each page was read and why, in runs of pages read alike."""
+    runs, more = reading_runs(pages)
+    how: dict[str, Any] = {
+        "mixed_pages": sum(1 for page in pages if page.source is PageSource.MIXED),
+        "reading": [run.model_dump(mode="json", exclude_none=True) for run in runs],
+    }
+    if more:
+        how["reading_more"] = more
+    return how
+
+
 def assemble(request: AssembleRequest, ctx: Context[Any]) -> TextResult:
     """Merges text-layer and OCR pages in page order; writes text.json and text.txt."""
     document = request.document
-    pages = ctx.storage.read_model(text_layer_location(document.work), PageSet).pages
-    ocr_pages = [read.page for read in _ocr_pages(document, request.job, ctx)]
-    pages = sorted([*pages, *ocr_pages], key=lambda page: page.number)
+    layer = ctx.storage.read_model(text_layer_location(document.work), PageSet)
+    read = _ocr_pages(document, request.job, ctx)
+    pages = merged_pages(layer, [found.page for found in read], ctx.settings.min_text_confidence)
+    # Pages OCR read (and Textract bills), those whose pictures it read included.
+    ocr_pages = [found.page for found in read]
     text = DocumentText(document_id=document.id, pages=pages)
     plain = text.plain_text
     language = document.language if not ocr_pages else detect_language(ctx, plain)
@@ -48,6 +79,7 @@ def assemble(request: AssembleRequest, ctx: Context[Any]) -> TextResult:
         "pages": len(pages),
         "words": text.word_count,
         "ocr_pages": len(ocr_pages),
+        **_how_read(pages),
     }
     artifacts = [
         ctx.storage.put_artifact(
@@ -66,7 +98,9 @@ def assemble(request: AssembleRequest, ctx: Context[Any]) -> TextResult:
             language=text.language,
         ),
     ]
-    text_layer_pages = len(pages) - len(ocr_pages)
+    # A page read from its text layer, its pictures OCR'd or not: the two counts may overlap.
+    text_layer_pages = sum(1 for page in pages if page.source is not PageSource.OCR)
+    not_ocrd = len(pages) - len(ocr_pages)
     return TextResult(
         artifacts=artifacts,
         language=text.language,
@@ -78,5 +112,5 @@ def assemble(request: AssembleRequest, ctx: Context[Any]) -> TextResult:
         warnings=[] if plain.strip() else ["no text found in the document"],
         billed=_billed(ctx, request.job, len(ocr_pages), plain),
         # What OCR would have cost without the text layer: priced as Textract would bill it.
-        saved=[textract_pages(ctx.settings.textract_features, text_layer_pages)],
+        saved=[textract_pages(ctx.settings.textract_features, not_ocrd)],
     )

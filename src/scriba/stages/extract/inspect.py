@@ -27,7 +27,7 @@ from scriba.errors import (
 )
 from scriba.media.intake import SNIFF_BYTES, sniff
 from scriba.models.document import DocumentKind, S3Location, Source
-from scriba.models.text import Page
+from scriba.models.text import Box, Page
 from scriba.stages import reuse
 from scriba.stages.extract.actions import (
     InspectRequest,
@@ -58,6 +58,14 @@ class Reading:
     needs_ocr: list[int] = field(default_factory=list)
     sizes: dict[int, tuple[float, float]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # Text-layer pages OCR'd too, for the pictures on them that hold text the layer lacks.
+    pictures: dict[int, list[Box]] = field(default_factory=dict)
+    # Why each page OCR'd whole is (no text layer, mojibake, ...).
+    reasons: dict[int, str] = field(default_factory=dict)
+
+    def page_set(self) -> PageSet:
+        """What assemble needs of this reading: the text-layer pages, and how the rest is read."""
+        return PageSet(pages=self.text_pages, pictures=self.pictures, reasons=self.reasons)
 
 
 def target_languages(options: Options, settings: Settings, name: str) -> list[str]:
@@ -114,11 +122,23 @@ def _read_page(
 ) -> None:
     from scriba.media import pdf  # noqa: PLC0415  (pypdfium2: only the extract function)
 
-    page = pdf.text_layer_page(document, number)
-    if page is not None and settings.text_layer_fast_path:
-        reading.text_pages.append(page)
-        return
-    pdf.check_picture_sizes(document, number, settings.max_image_pixels)
+    layer = pdf.read_text_layer(document, number)
+    if layer.page is None or not settings.text_layer_fast_path:
+        pdf.check_picture_sizes(document, number, settings.max_image_pixels)
+        reading.reasons[number] = (
+            layer.why if layer.page is None else "OCR of every page was asked for"
+        )
+    else:
+        reading.text_pages.append(layer.page.model_copy(update={"why": layer.why}))
+        if not layer.pictures:
+            return
+        try:
+            pdf.check_picture_sizes(document, number, settings.max_image_pixels)
+        except DecompressionBomb as error:  # the text layer stands; only the pictures are lost
+            message = str(error).removeprefix(f"{error.document}: ")
+            reading.warnings.append(f"{message}; its pictures are not OCR'd")
+            return
+        reading.pictures[number] = list(layer.pictures)
     reading.sizes[number] = pdf.page_size(document, number)
     reading.needs_ocr.append(number)
 
@@ -236,7 +256,7 @@ def inspect(request: InspectRequest, ctx: Context[Any]) -> Document:
         reading = _read(path, identity.kind, name, settings)
     language = detect_language(ctx, "\n".join(page.text for page in reading.text_pages))
     work = layout.work_prefix(settings, identity.id)
-    ctx.storage.write_model(text_layer_location(work), PageSet(pages=reading.text_pages))
+    ctx.storage.write_model(text_layer_location(work), reading.page_set())
     if reading.sizes:
         ctx.storage.write_model(page_sizes_location(work), PageSizes(sizes=reading.sizes))
     plan = plan_ocr(
