@@ -76,6 +76,10 @@ class Settings(BaseSettings):
     text_layer_fast_path: bool = Field(
         default=True, description="Pages with a good text layer skip OCR (no Textract spend)"
     )
+    tables: bool = Field(
+        default=True,
+        description="Find the ruled tables in the text layer of born-digital pages (free, local)",
+    )
     ocr_dpi: int = Field(default=300, ge=72, le=600)
     # Small batches keep the workers evenly busy to the end: 20 pages in batches of 4 make 5
     # batches, and on 2 workers one does 3 of them while the other idles (bench/ocr_throughput).

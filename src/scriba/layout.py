@@ -2,6 +2,7 @@
 
     <results_prefix>/<source key>/manifest.json     written last
                                  /text.json, text.txt, tags.json, summary.json
+                                 /tables.json, tables/table-001.csv ...
                                  /images/001.jpg ...
                                  /translations/<lang>.json
                                  /audio/<lang>.mp3
@@ -25,6 +26,11 @@ TEXT = "text.json"
 PLAIN_TEXT = "text.txt"
 TAGS = "tags.json"
 SUMMARY = "summary.json"
+TABLES = "tables.json"
+
+
+def table_csv_path(index: int) -> str:
+    return f"tables/table-{index:03d}.csv"
 
 
 def translation_path(language: str) -> str:

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from scriba.models.event import DocumentEvent
 from scriba.models.manifest import Manifest
 from scriba.models.summary import Summary
+from scriba.models.tables import DocumentTables
 from scriba.models.tags import Tags
 from scriba.models.text import DocumentText
 from scriba.models.translation import Translation
@@ -22,6 +23,7 @@ from scriba.models.translation import Translation
 PUBLISHED: dict[str, type[BaseModel]] = {
     "manifest": Manifest,
     "text": DocumentText,
+    "tables": DocumentTables,
     "tags": Tags,
     "summary": Summary,
     "translation": Translation,

@@ -273,9 +273,15 @@ def text_layer_page(pdf: pdfium.PdfDocument, number: int) -> Page | None:
     return read_text_layer(pdf, number).page
 
 
-def read_text_layer(pdf: pdfium.PdfDocument, number: int) -> TextLayer:
+def read_text_layer(
+    pdf: pdfium.PdfDocument,
+    number: int,
+    *,
+    visit: Callable[[pdfium.PdfPage], object] | None = None,
+) -> TextLayer:
     """The text layer of page ``number`` (1-based), why it is or is not used, and the pictures
-    no text-layer text covers."""
+    no text-layer text covers. ``visit`` is called with the loaded page when its text layer is
+    used (to read more of it without loading it again: the rules of its tables)."""
     page = _load_page(pdf, number)
     try:
         rotation = page.get_rotation()
@@ -293,6 +299,8 @@ def read_text_layer(pdf: pdfium.PdfDocument, number: int) -> TextLayer:
         width, height = page.get_size()
         to_fractions = _fractions_of_display(area, rotation)
         pictures = _uncovered_pictures(page, raw_lines, to_fractions)
+        if visit is not None:
+            visit(page)
     finally:
         page.close()
     read = Page.model_validate(

@@ -41,6 +41,8 @@ class Failure(Model):
 class ArtifactKind(StrEnum):
     TEXT = "text"  # text.json
     PLAIN_TEXT = "plain_text"  # text.txt
+    TABLES = "tables"  # tables.json
+    TABLE_CSV = "table_csv"  # tables/table-001.csv ...
     TAGS = "tags"
     IMAGE = "image"  # a picture sent to the labeler
     SUMMARY = "summary"

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from scriba import layout
 from scriba.models.manifest import Artifact, ArtifactKind, Failure, Manifest, Status
 from scriba.models.summary import Summary
+from scriba.models.tables import DocumentTables, FormField, Table
 from scriba.models.tags import Label, TaggedImage, Tags
 from scriba.models.text import DocumentText
 from scriba.models.translation import Translation
@@ -30,6 +31,8 @@ INDEX = "index.html"
 UNREADABLE = "unreadable"  # status shown for a manifest.json that is not a valid manifest
 # A page stays readable in a browser: beyond this much text, the rest is left to text.txt.
 MAX_TEXT_CHARACTERS = 1_000_000
+# A table on the page shows its first rows; the CSV has them all.
+MAX_TABLE_ROWS = 12
 
 _Loaded = TypeVar("_Loaded", bound=BaseModel)
 
@@ -101,6 +104,60 @@ class TextPage:
 
 
 @dataclass(frozen=True)
+class TableCell:
+    text: str
+    row_span: int = 1
+    column_span: int = 1
+    header: bool = False
+
+
+@dataclass(frozen=True)
+class TableView:
+    """A table as the page shows it: where it is, its size, its first rows, its CSV."""
+
+    index: int
+    page: int
+    rows: int
+    columns: int
+    engine: str
+    csv: str | None
+    preview: list[list[TableCell]]
+    continues: bool = False
+    continued: bool = False
+
+    @property
+    def more_rows(self) -> int:
+        return max(self.rows - len(self.preview), 0)
+
+    @staticmethod
+    def of(table: Table, folder: Path) -> TableView:
+        shown = min(table.rows, MAX_TABLE_ROWS)
+        preview: list[list[TableCell]] = [[] for _ in range(shown)]
+        for cell in sorted(table.cells, key=lambda c: (c.row, c.column)):
+            if cell.row < shown:
+                preview[cell.row].append(
+                    TableCell(
+                        text=cell.text,
+                        row_span=min(cell.row_span, shown - cell.row),
+                        column_span=cell.column_span,
+                        header=cell.header,
+                    )
+                )
+        csv = table.csv if table.csv and _inside(folder, table.csv) is not None else None
+        return TableView(
+            index=table.index,
+            page=table.page,
+            rows=table.rows,
+            columns=table.columns,
+            engine=table.engine,
+            csv=_quote_path(csv) if csv else None,
+            preview=preview,
+            continues=table.continues_on_next_page,
+            continued=table.continued_from_previous_page,
+        )
+
+
+@dataclass(frozen=True)
 class FileLink:
     name: str
     href: str
@@ -132,6 +189,9 @@ class DocumentView:
     labels: list[Label] = field(default_factory=list)
     text_pages: list[TextPage] = field(default_factory=list)
     text_truncated: bool = False
+    tables: list[TableView] = field(default_factory=list)
+    form_fields: list[FormField] = field(default_factory=list)
+    table_notes: list[str] = field(default_factory=list)
     files: list[FileLink] = field(default_factory=list)
 
     @property
@@ -219,6 +279,11 @@ def read_document(results: Path, key: str) -> DocumentView:
         _translation(document, manifest, code) for code in _target_languages(manifest)
     ]
     _read_text(document, manifest)
+    found = _load(document, manifest, ArtifactKind.TABLES, layout.TABLES, DocumentTables)
+    if found is not None:
+        document.tables = [TableView.of(table, folder) for table in found.tables]
+        document.form_fields = list(found.fields)
+        document.table_notes = list(found.notes)
     return document
 
 

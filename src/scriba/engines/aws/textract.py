@@ -41,6 +41,7 @@ from scriba.errors import (
     UnsupportedDocumentType,
 )
 from scriba.models.document import S3Location
+from scriba.models.tables import Cell, FormField, Table
 from scriba.models.text import Box, Line, Page, PageSource, Word
 
 if TYPE_CHECKING:
@@ -172,8 +173,8 @@ def pages_from_blocks(
     Lines come in the order of their PAGE block's CHILD relationship (Textract's reading order),
     words in the order of their LINE's. Boxes are already fractions of the page and confidences
     0 to 100, as in ``scriba.models.text``. Textract does not report page dimensions: ``sizes``
-    gives them per page number, ``default_size`` for the pages it lacks. Other block types
-    (tables, forms, layout) are ignored: ``Page`` holds lines and words.
+    gives them per page number, ``default_size`` for the pages it lacks. Tables and form fields
+    are ``analysis_from_blocks``'s; other block types (layout) are ignored.
     """
     by_id: dict[str, Mapping[str, Any]] = {}
     page_blocks: dict[int, Mapping[str, Any]] = {}
@@ -219,6 +220,151 @@ def pages_from_blocks(
             )
         )
     return pages
+
+
+# -- Blocks to tables and form fields (AnalyzeDocument TABLES, FORMS) ---------------------------
+
+
+@dataclass
+class Analysis:
+    """The tables and form fields of one page, from Textract's TABLE and KEY_VALUE_SET blocks."""
+
+    tables: list[Table] = field(default_factory=list)
+    fields: list[FormField] = field(default_factory=list)
+
+
+def _related(block: Mapping[str, Any], kind: str) -> list[str]:
+    ids: list[str] = []
+    for relationship in block.get("Relationships") or []:
+        if relationship.get("Type") == kind:
+            ids.extend(relationship.get("Ids") or [])
+    return ids
+
+
+def _content(block: Mapping[str, Any], by_id: Mapping[str, Mapping[str, Any]]) -> str:
+    """The words (and check boxes) a CELL or a KEY_VALUE_SET holds, in Textract's order."""
+    parts: list[str] = []
+    for child_id in _children(block):
+        child = by_id.get(child_id) or {}
+        kind = child.get("BlockType")
+        if kind == "WORD" and child.get("Text"):
+            parts.append(str(child["Text"]))
+        elif kind == "SELECTION_ELEMENT":
+            parts.append("[x]" if child.get("SelectionStatus") == "SELECTED" else "[ ]")
+    return " ".join(parts)
+
+
+def _cell(
+    block: Mapping[str, Any], text: str, confidence: float | None = None, header: bool = False
+) -> Cell:
+    return Cell(
+        row=max(int(block.get("RowIndex") or 1) - 1, 0),
+        column=max(int(block.get("ColumnIndex") or 1) - 1, 0),
+        row_span=max(int(block.get("RowSpan") or 1), 1),
+        column_span=max(int(block.get("ColumnSpan") or 1), 1),
+        text=text,
+        box=_box(block),
+        confidence=_confidence(block) if confidence is None else confidence,
+        header=header or "COLUMN_HEADER" in (block.get("EntityTypes") or []),
+    )
+
+
+def _table(table: Mapping[str, Any], by_id: Mapping[str, Mapping[str, Any]]) -> Table | None:
+    """One TABLE block as a table: its CELLs, and each MERGED_CELL as one cell in place of the
+    cells it merges (its text theirs, in reading order)."""
+    cells = {cid: by_id[cid] for cid in _children(table) if cid in by_id}
+    cells = {cid: cell for cid, cell in cells.items() if cell.get("BlockType") == "CELL"}
+    found: list[Cell] = []
+    merged_away: set[str] = set()
+    for merged_id in _related(table, "MERGED_CELL"):
+        merged = by_id.get(merged_id)
+        if merged is None or merged.get("BlockType") != "MERGED_CELL":
+            continue
+        parts = [cells[cid] for cid in _children(merged) if cid in cells]
+        parts.sort(key=lambda c: (int(c.get("RowIndex") or 0), int(c.get("ColumnIndex") or 0)))
+        merged_away.update(cid for cid in _children(merged))
+        text = " ".join(t for part in parts if (t := _content(part, by_id)))
+        header = any("COLUMN_HEADER" in (part.get("EntityTypes") or []) for part in parts)
+        found.append(_cell(merged, text, header=header))
+    for cid, cell in cells.items():
+        if cid not in merged_away:
+            found.append(_cell(cell, _content(cell, by_id)))
+    if not found:
+        return None
+    found.sort(key=lambda cell: (cell.row, cell.column))
+    return Table(
+        index=1,
+        page=int(table.get("Page") or 1),
+        box=_box(table),
+        rows=max(cell.row + cell.row_span for cell in found),
+        columns=max(cell.column + cell.column_span for cell in found),
+        cells=found,
+        engine=ENGINE,
+    )
+
+
+def _field(key: Mapping[str, Any], by_id: Mapping[str, Mapping[str, Any]]) -> FormField | None:
+    values = [by_id[vid] for vid in _related(key, "VALUE") if vid in by_id]
+    key_text = _content(key, by_id)
+    if not key_text:
+        return None
+    value_text = " ".join(t for value in values if (t := _content(value, by_id)))
+    value_boxes = [box for value in values if (box := _box(value)) is not None]
+    confidence = min([_confidence(key), *(_confidence(value) for value in values)])
+    return FormField(
+        page=int(key.get("Page") or 1),
+        key=key_text,
+        value=value_text,
+        key_box=_box(key),
+        value_box=Box.around(value_boxes) if value_boxes else None,
+        confidence=confidence,
+        engine=ENGINE,
+    )
+
+
+def analysis_from_blocks(blocks: Iterable[Mapping[str, Any]]) -> dict[int, Analysis]:
+    """Textract's TABLE and KEY_VALUE_SET blocks (of one response or all of a job's) as tables
+    and form fields, by page number. Tables are numbered per page here; the document's numbering
+    is the extract stage's. Cells are 0-based (Textract's RowIndex and ColumnIndex are 1-based);
+    a MERGED_CELL is one cell with its spans; a check box in a cell or a value reads "[x]" or
+    "[ ]"."""
+    by_id: dict[str, Mapping[str, Any]] = {}
+    tables: list[Mapping[str, Any]] = []
+    keys: list[Mapping[str, Any]] = []
+    for block in blocks:
+        if block.get("Id"):
+            by_id[str(block["Id"])] = block
+        kind = block.get("BlockType")
+        if kind == "TABLE":
+            tables.append(block)
+        elif kind == "KEY_VALUE_SET" and "KEY" in (block.get("EntityTypes") or []):
+            keys.append(block)
+    found: dict[int, Analysis] = {}
+    for block in tables:
+        table = _table(block, by_id)
+        if table is not None:
+            found.setdefault(table.page, Analysis()).tables.append(table)
+    for block in keys:
+        form_field = _field(block, by_id)
+        if form_field is not None:
+            found.setdefault(form_field.page, Analysis()).fields.append(form_field)
+    for analysis in found.values():
+        analysis.tables.sort(
+            key=lambda t: (t.box.top if t.box else 0.0, t.box.left if t.box else 0.0)
+        )
+        analysis.tables = [
+            t.model_copy(update={"index": index}) for index, t in enumerate(analysis.tables, 1)
+        ]
+    return found
+
+
+def ocr_pages(pages: Sequence[Page], analysis: Mapping[int, Analysis]) -> list[OcrPage]:
+    """Each page with the tables and form fields Textract found on it."""
+    read = []
+    for page in pages:
+        found = analysis.get(page.number, Analysis())
+        read.append(OcrPage(page=page, tables=found.tables, fields=found.fields))
+    return read
 
 
 def warnings_of(response: Mapping[str, Any]) -> list[str]:
@@ -305,7 +451,13 @@ class TextractOcr:
             else:
                 response = self._client.detect_document_text(Document=document)
         width, height = page.image.size
-        found = pages_from_blocks(response.get("Blocks") or [], {}, default_size=(width, height))
+        blocks = response.get("Blocks") or []
+        found = pages_from_blocks(blocks, {}, default_size=(width, height))
+        # A page image is one page; its number is the document's, not Textract's (always 1).
+        analysis = Analysis()
+        for part in analysis_from_blocks(blocks).values():
+            analysis.tables.extend(t.model_copy(update={"page": page.number}) for t in part.tables)
+            analysis.fields.extend(f.model_copy(update={"page": page.number}) for f in part.fields)
         if not found:
             empty = Page(
                 number=page.number,
@@ -315,10 +467,13 @@ class TextractOcr:
                 source=PageSource.OCR,
                 engine=ENGINE,
             )
-            return OcrPage(page=empty)
-        # A page image is one page; its number is the document's, not Textract's (always 1).
+            return OcrPage(page=empty, tables=analysis.tables, fields=analysis.fields)
         lines = [line for result in found for line in result.lines]
-        return OcrPage(page=found[0].model_copy(update={"number": page.number, "lines": lines}))
+        return OcrPage(
+            page=found[0].model_copy(update={"number": page.number, "lines": lines}),
+            tables=analysis.tables,
+            fields=analysis.fields,
+        )
 
 
 def client_request_token(token: str) -> str:
@@ -423,9 +578,9 @@ class TextractJobs:
         warnings = sorted({text for response in responses for text in warnings_of(response)})
         for text in warnings:
             log.warning("Textract job %s: %s", job_id, text)
-        blocks = (block for response in responses for block in response.get("Blocks") or [])
+        blocks = [block for response in responses for block in response.get("Blocks") or []]
         pages = pages_from_blocks(blocks, sizes or {}, unit="pt", default_size=(1.0, 1.0))
-        return [OcrPage(page=page) for page in pages]
+        return ocr_pages(pages, analysis_from_blocks(blocks) if self._features else {})
 
     def _from_bucket(self, job_id: str, output: S3Location) -> list[Mapping[str, Any]]:
         """The job's result files ``<prefix>/<JobId>/<n>``, in order; empty when there are none."""

@@ -14,6 +14,7 @@ from scriba.stages.extract.actions import AssembleRequest, OcrJob, PageSet, text
 from scriba.stages.extract.language import detect_language, language_sample
 from scriba.stages.extract.merge import merge_pictures, reading_runs
 from scriba.stages.extract.ocr import batch_pages, job_pages
+from scriba.stages.extract.tables import tables_of, write_tables
 from scriba.workflow import Document, TextResult
 
 
@@ -98,6 +99,7 @@ def assemble(request: AssembleRequest, ctx: Context[Any]) -> TextResult:
             language=text.language,
         ),
     ]
+    artifacts += write_tables(ctx, document, tables_of(ctx, document, layer, read))
     # A page read from its text layer, its pictures OCR'd or not: the two counts may overlap.
     text_layer_pages = sum(1 for page in pages if page.source is not PageSource.OCR)
     not_ocrd = len(pages) - len(ocr_pages)

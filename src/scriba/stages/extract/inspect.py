@@ -27,6 +27,7 @@ from scriba.errors import (
 )
 from scriba.media.intake import SNIFF_BYTES, sniff
 from scriba.models.document import DocumentKind, S3Location, Source
+from scriba.models.tables import Table
 from scriba.models.text import Box, Page
 from scriba.stages import reuse
 from scriba.stages.extract.actions import (
@@ -41,9 +42,12 @@ from scriba.stages.extract.ocr import plan_ocr
 from scriba.workflow import Document, OcrPlan, Options
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import pypdfium2 as pdfium
 
     from scriba.config import Settings
+    from scriba.media.tables import PageDrawing
 
 logger = logging.getLogger(__name__)
 
@@ -62,10 +66,16 @@ class Reading:
     pictures: dict[int, list[Box]] = field(default_factory=dict)
     # Why each page OCR'd whole is (no text layer, mojibake, ...).
     reasons: dict[int, str] = field(default_factory=dict)
+    # The ruled tables on the text-layer pages (scriba.media.tables), and the rules they are
+    # made of, read while each page is loaded for its text layer.
+    tables: list[Table] = field(default_factory=list)
+    drawings: dict[int, PageDrawing | None] = field(default_factory=dict)
 
     def page_set(self) -> PageSet:
         """What assemble needs of this reading: the text-layer pages, and how the rest is read."""
-        return PageSet(pages=self.text_pages, pictures=self.pictures, reasons=self.reasons)
+        return PageSet(
+            pages=self.text_pages, tables=self.tables, pictures=self.pictures, reasons=self.reasons
+        )
 
 
 def target_languages(options: Options, settings: Settings, name: str) -> list[str]:
@@ -122,7 +132,8 @@ def _read_page(
 ) -> None:
     from scriba.media import pdf  # noqa: PLC0415  (pypdfium2: only the extract function)
 
-    layer = pdf.read_text_layer(document, number)
+    visit = _table_rules(number, reading) if settings.tables else None
+    layer = pdf.read_text_layer(document, number, visit=visit)
     if layer.page is None or not settings.text_layer_fast_path:
         pdf.check_picture_sizes(document, number, settings.max_image_pixels)
         reading.reasons[number] = (
@@ -141,6 +152,28 @@ def _read_page(
         reading.pictures[number] = list(layer.pictures)
     reading.sizes[number] = pdf.page_size(document, number)
     reading.needs_ocr.append(number)
+
+
+def _table_rules(number: int, reading: Reading) -> Callable[[pdfium.PdfPage], None]:
+    """Keeps what a loaded text-layer page draws that could make a table."""
+    from scriba.media import tables  # noqa: PLC0415  (pypdfium2)
+
+    def visit(loaded: pdfium.PdfPage) -> None:
+        reading.drawings[number] = tables.page_drawing(loaded)
+
+    return visit
+
+
+def _tables(reading: Reading) -> list[Table]:
+    """The ruled tables of the text-layer pages, in document order."""
+    from scriba.media import tables  # noqa: PLC0415  (pypdfium2)
+
+    found = [
+        table
+        for page in reading.text_pages
+        for table in tables.tables_in(reading.drawings.get(page.number), page)
+    ]
+    return tables.numbered(found, reading.text_pages)
 
 
 def read_pdf(path: Path, name: str, settings: Settings) -> Reading:
@@ -162,6 +195,8 @@ def read_pdf(path: Path, name: str, settings: Settings) -> Reading:
             except (CorruptDocument, DecompressionBomb) as error:
                 skipped.append(error)
                 reading.warnings.append(f"{_without_name(error, name)}; the page is skipped")
+        if settings.tables and settings.text_layer_fast_path:
+            reading.tables = _tables(reading)
     if skipped and len(skipped) == reading.count:
         first = skipped[0]
         if reading.count == 1:

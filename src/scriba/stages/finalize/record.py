@@ -150,6 +150,8 @@ _KINDS_BY_PATH: tuple[tuple[str, ArtifactKind], ...] = (
     (layout.PLAIN_TEXT, ArtifactKind.PLAIN_TEXT),
     (layout.TAGS, ArtifactKind.TAGS),
     (layout.SUMMARY, ArtifactKind.SUMMARY),
+    (layout.TABLES, ArtifactKind.TABLES),
+    ("tables/", ArtifactKind.TABLE_CSV),
     ("images/", ArtifactKind.IMAGE),
     ("translations/", ArtifactKind.TRANSLATION),
     ("audio/", ArtifactKind.AUDIO),
