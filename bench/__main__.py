@@ -32,6 +32,7 @@ from bench.results import (
 BENCHMARKS = (
     "text_extraction",
     "ocr_throughput",
+    "ocr_quality",
     "pipeline_overhead",
     "cold_start",
     "package_size",

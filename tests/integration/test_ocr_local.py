@@ -7,6 +7,8 @@ distance (rapidfuzz) over the reference length, whitespace normalized (``tests.s
 from __future__ import annotations
 
 import difflib
+import math
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,17 +16,21 @@ from PIL import Image
 
 from scriba.config import Settings
 from scriba.engines.local import tesseract as ocr_module
-from scriba.engines.local.tesseract import TesseractOcr
+from scriba.engines.local.tesseract import TesseractOcr, tessdata_name
 from scriba.engines.ports import OcrEngine, PageImage
 from scriba.errors import EngineFailed
 from scriba.media.pdf import pdf_document, render_page, text_layer_page
-from scriba.models.text import Page, PageSource
+from scriba.models.text import Box, Page, PageSource
 from tests.scans import (
+    KINDS_BY_NAME,
+    Scan,
     character_error_rate,
     image_only_pdf,
+    make_scan,
     normalize,
     reference_text,
     scan_page,
+    word_recall,
 )
 
 pytestmark = pytest.mark.local_engines
@@ -229,3 +235,90 @@ def test_pictures_without_text_give_no_confident_words(
     assert page.source == PageSource.OCR
     confident = [w.text for line in page.lines for w in line.words if w.confidence >= 60]
     assert confident == [], normalize(page.text)
+
+
+# -- reading more than Tesseract alone (the small version of bench/ocr_quality) ------------------
+
+
+def _cli_text(scan: Scan, folder: Path) -> str:
+    """What the ``tesseract`` CLI reads on the same pixels, with its defaults."""
+    path = folder / "page.png"
+    scan.image.save(path)
+    command = ["tesseract", str(path), "stdout", "-l", tessdata_name(scan.sample.language)]
+    if scan.dpi:
+        command += ["--dpi", str(round(scan.dpi))]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+
+@pytest.mark.parametrize(
+    ("kind", "index", "minimum"),
+    [
+        ("skewed", 1, 0.97),  # a German page turned by 4°: the CLI loses lines of it
+        ("phone", 0, 0.90),  # perspective, uneven light, blur, noise, JPEG, unknown dpi
+        ("turned", 1, 0.97),  # fed upside down
+        ("noisy", 3, 0.97),  # grain σ = 40 on a short page: the CLI reads none of it
+    ],
+)
+def test_degraded_pages_read_at_least_what_tesseract_alone_reads(
+    corpus: Path, ocr: OcrEngine, tmp_path: Path, kind: str, index: int, minimum: float
+) -> None:
+    scan = make_scan(corpus, KINDS_BY_NAME[kind], index)
+    page = ocr.recognize(PageImage(1, scan.image, scan.dpi), [scan.sample.language]).page
+    ours = word_recall(page.text, scan.reference)
+    theirs = word_recall(_cli_text(scan, tmp_path), scan.reference)
+    assert ours >= minimum
+    assert ours >= theirs - 0.01, f"{scan.name}: scriba {ours:.1%}, tesseract CLI {theirs:.1%}"
+
+
+def test_a_skewed_page_is_boxed_as_given(corpus: Path, ocr: OcrEngine) -> None:
+    """The page is straightened to be read; its boxes are still those of the image as given."""
+    path = corpus / "minimal-document.pdf"
+    with pdf_document(path, path.name) as pdf:
+        layer = text_layer_page(pdf, 1)
+        straight = render_page(pdf, 1, DPI).size
+    assert layer is not None
+    scan = scan_page(path, 1, DPI, angle=3.0)
+    page = _recognize(ocr, scan, ["en"])
+    assert character_error_rate(page.text, reference_text(path, 1)) < MAX_CER
+    # Turned by 3° about the centre: words move up to ~2.5 % of the page from the layer's
+    # place, so the boxes are compared with the layer's turned the same way.
+    turned = _turned_layer(layer, 3.0, straight, scan.size)
+    _assert_same_boxes(page, turned, tolerance=0.01)
+
+
+def _turned_layer(
+    layer: Page, degrees: float, straight: tuple[int, int], turned: tuple[int, int]
+) -> Page:
+    """The layer's word boxes with their centres turned as ``scan_page`` turns the image (PIL's
+    ``rotate`` with ``expand``: the ``straight`` image onto a ``turned`` canvas that holds it)."""
+    width, height = straight
+    canvas_width, canvas_height = turned
+    radians = math.radians(degrees)
+    cos, sin = math.cos(radians), math.sin(radians)
+
+    def turn(box: Box) -> Box:
+        x = (box.left + box.width / 2 - 0.5) * width
+        y = (box.top + box.height / 2 - 0.5) * height
+        # PIL's rotate turns counter-clockwise on screen (y down): x' = x cos + y sin.
+        cx, cy = x * cos + y * sin, -x * sin + y * cos
+        box_width = box.width * width / canvas_width
+        box_height = box.height * height / canvas_height
+        return Box.clamped(
+            cx / canvas_width + 0.5 - box_width / 2,
+            cy / canvas_height + 0.5 - box_height / 2,
+            box_width,
+            box_height,
+        )
+
+    return layer.model_copy(
+        update={
+            "lines": [
+                line.model_copy(
+                    update={
+                        "words": [w.model_copy(update={"box": turn(w.box)}) for w in line.words]
+                    }
+                )
+                for line in layer.lines
+            ]
+        }
+    )
