@@ -12,6 +12,12 @@ from pathlib import Path
 import pdfplumber
 import pypdfium2 as pdfium
 import pytest
+from fpdf import FPDF
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import letter
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, TableStyle
+from reportlab.platypus import Table as ReportLabTable
 
 from scriba.media.pdf import read_text_layer
 from scriba.media.tables import find_tables, to_csv
@@ -165,6 +171,69 @@ def test_the_google_docs_table_reads_as_pdfplumber_reads_it() -> None:
     ours = [[clean(cell) for cell in row] for row in table.grid()]
     assert ours == [[clean(cell) for cell in row] for row in theirs]
     assert table.grid()[2] == ["Capital", "Jakarta", "Berlin", "Vienna", "Paris", "Vatican City"]
+
+
+# -- tables drawn by producers of other hands ---------------------------------------------------
+
+BUDGET_ROWS = [
+    ["Region", "Q1", "Q2", "Notes"],
+    ["North", "1,200", "1,250", "Up 4 %"],
+    ["South", "8,000", "8,100", "Two sites"],
+    ["East", "300", "120", "Fewer trips"],
+]
+REGISTER = [["Employer", "City", "Workers", "Date"]] + [
+    [f"Company {n}", f"Town {n % 7}", str(10 + n), f"2024-0{1 + n % 9}-1{n % 10}"]
+    for n in range(70)
+]
+
+
+def test_reportlab_tables_merged_cells_and_a_register_over_three_pages(tmp_path: Path) -> None:
+    """ReportLab's platypus Table: a grid with a cell spanning two rows, then a 70-row register
+    whose header repeats on every page it runs over."""
+    path = tmp_path / "reportlab.pdf"
+    styles = getSampleStyleSheet()
+    budget = ReportLabTable(BUDGET_ROWS)
+    budget.setStyle(
+        TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("SPAN", (3, 2), (3, 3))])
+    )
+    register = ReportLabTable(REGISTER, repeatRows=1)
+    register.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey)]))
+    SimpleDocTemplate(str(path), pagesize=letter).build(
+        [Paragraph("Budget", styles["Heading1"]), budget, Spacer(1, 20), register]
+    )
+    _, tables = read_tables(path)
+    first, *register_parts = tables
+    # The spanning cell is one cell over two rows, its text the first's.
+    assert first.grid() == [*BUDGET_ROWS[:3], ["East", "300", "120", ""]]
+    notes = next(c for c in first.cells if (c.row, c.column) == (2, 3))
+    assert (notes.row_span, notes.column_span, notes.text) == (2, 1, "Two sites")
+    # The register: each page's part with its repeated header, linked page to page, and every
+    # row of the data once.
+    assert [t.page for t in register_parts] == [1, 2, 3]
+    assert [(t.continued_from_previous_page, t.continues_on_next_page) for t in register_parts] == [
+        (False, True),
+        (True, True),
+        (True, False),
+    ]
+    rows = [row for t in register_parts for row in t.grid()[1:]]
+    assert all(t.grid()[0] == REGISTER[0] for t in register_parts)
+    assert rows == REGISTER[1:]
+
+
+def test_an_fpdf2_table_round_trips(tmp_path: Path) -> None:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=10)
+    with pdf.table() as table:
+        for cells in BUDGET_ROWS:
+            row = table.row()
+            for text in cells:
+                row.cell(text)
+    path = tmp_path / "fpdf2.pdf"
+    pdf.output(str(path))
+    _, tables = read_tables(path)
+    (found,) = tables
+    assert found.grid() == BUDGET_ROWS
 
 
 @pytest.mark.parametrize(
