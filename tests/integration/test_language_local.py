@@ -112,3 +112,23 @@ def test_pages_through_the_document_decide_not_only_the_first(detector):
     assert len(front[0]) > SAMPLE_CHARACTERS
     assert detector.detect("\f".join(front + body)) == "de"
     assert detector.detect("\f".join(front)) == "en"
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        (
+            "二零二三年，本集团的收入增长了百分之十二，达到历史新高。我们在亚洲开设了三家新工厂。",
+            "zh",
+        ),
+        (
+            "今年の売上高は前年に比べて一割増え、過去最高となりました。新しい工場を三つ開きました。",
+            "ja",
+        ),
+        ("Выручка компании выросла на двенадцать процентов и достигла рекордного уровня.", "ru"),
+        ("Τα έσοδα της εταιρείας αυξήθηκαν κατά δώδεκα τοις εκατό φέτος.", "el"),
+    ],
+)
+def test_languages_the_engines_do_not_cover_are_named(detector, text, language):
+    # Named, so that the stages can say plainly what they cannot do with them.
+    assert detector.detect(text) == language

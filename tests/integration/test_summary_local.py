@@ -229,3 +229,24 @@ def test_every_language_and_no_language(summarizer, language, sentences):
 def test_at_least_one_sentence_must_be_asked_for(summarizer):
     with pytest.raises(ValueError, match="max_sentences"):
         summarizer.summarize(["One sentence."], "en", 0)
+
+
+CHINESE_LETTER = (
+    "致股东的信\n"
+    "二零二三年，本集团的收入增长了百分之十二，达到历史新高。"
+    "我们在亚洲开设了三家新工厂，员工人数增加到一万二千人！"
+    "本集团的利润增长主要来自亚洲市场的收入。"
+    "明年我们将继续投资于研发和绿色能源。"
+    "董事会建议派发末期股息每股零点八元。"
+    "我们感谢全体员工和股东的支持。"
+    "本集团将在亚洲市场继续扩大收入和利润。"
+)
+
+
+def test_a_chinese_letter_is_split_on_its_stops_and_summarized(summarizer):
+    sentences = split_sentences(CHINESE_LETTER, "zh")
+    assert len(sentences) == 8 and sentences[1].endswith("。")
+    draft = summarizer.summarize(sentences, "zh", 3)
+    assert_extract_in_order(sentences, draft, 3)
+    # Ranked by shared words (character pairs): the sentences about revenue in Asia lead.
+    assert any("收入" in sentence for sentence in draft.sentences)

@@ -41,5 +41,10 @@ class Summary(Model):
     model: str | None = None
     text: str
     sentences: list[str] = Field(description="The summary split into sentences")
+    sentence_languages: list[str | None] = Field(
+        default_factory=list,
+        description="The language of each sentence, for a summary of a document in several "
+        "languages (taken from the pages it quotes); empty when all are in `language`",
+    )
     source_sentences: int = Field(ge=0, description="Sentences in the document")
     usage: TokenUsage | None = None

@@ -91,11 +91,23 @@ class Page(Model):
         return "\n".join(line.text for line in self.lines if line.confidence >= min_confidence)
 
 
+class LanguageShare(Model):
+    """One language of a document, and how much of it is in that language."""
+
+    language: str = Field(description="ISO 639-1 code")
+    pages: int = Field(ge=0, description="Pages detected in this language")
+    characters: int = Field(ge=0, description="Characters on those pages")
+
+
 class DocumentText(Model):
     schema_version: Literal["1"] = SCHEMA_VERSION
     document_id: str
     language: str | None = Field(
         default=None, description="ISO 639-1 code of most of the text (pages have their own)"
+    )
+    languages: list[LanguageShare] = Field(
+        default_factory=list,
+        description="Every language detected on the pages, most text first",
     )
     pages: list[Page]
 

@@ -43,7 +43,38 @@ _WORD = re.compile(r"[^\W\d_]{3,}")
 
 def readable_sentences(text: DocumentText, min_confidence: float) -> list[str]:
     """The sentences of the lines read with at least ``min_confidence`` (text layers: all)."""
-    return split_sentences(text.readable_text(min_confidence), text.language)
+    return [sentence for sentence, _ in readable_parts(text, min_confidence)]
+
+
+def readable_parts(text: DocumentText, min_confidence: float) -> list[tuple[str, str | None]]:
+    """Those sentences with the language of their page (the document's where a page has none),
+    each page split by the rules of its own language."""
+    parts: list[tuple[str, str | None]] = []
+    for page in text.pages:
+        language = page.language or text.language
+        readable = page.readable_text(min_confidence)
+        parts.extend((sentence, language) for sentence in split_sentences(readable, language))
+    return parts
+
+
+def sentence_languages(
+    sentences: list[str], parts: list[tuple[str, str | None]], default: str | None
+) -> list[str | None]:
+    """The language of each summary sentence: the page's it was taken from (an extractive
+    summary quotes them), else the summary's."""
+    known: dict[str, str | None] = {}
+    for sentence, language in parts:
+        known.setdefault(" ".join(sentence.split()), language)
+    return [known.get(" ".join(sentence.split()), default) or default for sentence in sentences]
+
+
+def main_language(sentences: list[str], languages: list[str | None]) -> str | None:
+    """The language of most of the summary's characters."""
+    characters: dict[str, int] = {}
+    for sentence, language in zip(sentences, languages, strict=True):
+        if language:
+            characters[language] = characters.get(language, 0) + len(sentence)
+    return max(characters, key=lambda code: characters[code]) if characters else None
 
 
 def is_readable(text: DocumentText, sentences: list[str]) -> bool:
@@ -89,7 +120,8 @@ def _draft(
     request: SummarizeRequest, text: DocumentText, ctx: Context[Any]
 ) -> tuple[SummaryDraft, list[str], str | None, list[str]]:
     """The summary draft, the sentences it was made from, its language and the warnings."""
-    sentences = readable_sentences(text, ctx.settings.min_text_confidence)
+    parts = readable_parts(text, ctx.settings.min_text_confidence)
+    sentences = [sentence for sentence, _ in parts]
     has_pictures = isinstance(request.tags, TagResult) and bool(request.tags.images)
     if sentences and (not has_pictures or is_readable(text, sentences)):
         draft = ctx.engines.summarizer.summarize(
@@ -111,6 +143,12 @@ def summarize(request: SummarizeRequest, ctx: Context[Any]) -> SummaryResult:
     document = request.document
     text = ctx.storage.read_model(document.output.child(layout.TEXT), DocumentText)
     draft, sentences, language, warnings = _draft(request, text, ctx)
+    summary_sentences = draft.sentences or split_sentences(draft.text, language)
+    languages: list[str | None] = []
+    if draft.method is SummaryMethod.EXTRACTIVE and draft.text:
+        parts = readable_parts(text, ctx.settings.min_text_confidence)
+        languages = sentence_languages(summary_sentences, parts, language)
+        language = main_language(summary_sentences, languages) or language
     # summary.json records the tokens a model used; a local summary's are an estimate, kept
     # for the cost ledger only.
     used = None if draft.usage_estimated else draft.usage
@@ -121,7 +159,8 @@ def summarize(request: SummarizeRequest, ctx: Context[Any]) -> SummaryResult:
         engine=draft.engine,
         model=draft.model,
         text=draft.text,
-        sentences=draft.sentences or split_sentences(draft.text, language),
+        sentences=summary_sentences,
+        sentence_languages=languages if len(set(languages)) > 1 else [],
         source_sentences=len(sentences),
         usage=used,
     )

@@ -23,6 +23,20 @@ class TranslateRequest(DocumentRequest):
     language: str
 
 
+def language_runs(summary: Summary, default: str) -> list[tuple[str, list[str]]]:
+    """The summary's sentences in runs of one language, in order: each run is translated from
+    its own language (a summary of a document in two languages quotes both)."""
+    languages = summary.sentence_languages or [None] * len(summary.sentences)
+    runs: list[tuple[str, list[str]]] = []
+    for sentence, language in zip(summary.sentences, languages, strict=True):
+        code = language or default
+        if runs and runs[-1][0] == code:
+            runs[-1][1].append(sentence)
+        else:
+            runs.append((code, [sentence]))
+    return runs
+
+
 @names_the_document
 def translate(request: TranslateRequest, ctx: Context[Any]) -> TranslationResult:
     document, target = request.document, request.language
@@ -36,22 +50,35 @@ def translate(request: TranslateRequest, ctx: Context[Any]) -> TranslationResult
             document=document.name,
         )
     translator = ctx.engines.translator
-    chunks = chunk_by_bytes(summary.sentences, translator.max_request_bytes)
     texts: list[str] = []
     route = [source, target]
-    for chunk in chunks:
-        translated = translator.translate(chunk, source, target)
-        texts.append(translated.text.strip())
-        route = translated.route
+    requests = characters = 0
+    sources: list[str] = []
+    for language, sentences in language_runs(summary, source):
+        sources.append(language)
+        if language == target:
+            # Already in the target language: kept as written, never "translated" into itself.
+            texts.append(" ".join(sentences))
+            continue
+        chunks = chunk_by_bytes(sentences, translator.max_request_bytes)
+        for chunk in chunks:
+            translated = translator.translate(chunk, language, target)
+            texts.append(translated.text.strip())
+            if language == source:
+                route = translated.route
+        requests += len(chunks)
+        characters += sum(len(chunk) for chunk in chunks)
+    sources = list(dict.fromkeys(sources))
     translation = Translation(
         document_id=document.id,
         source_language=source,
+        source_languages=sources,
         target_language=target,
-        engine=translator.name if source != target else "none",
+        engine=translator.name if requests else "none",
         route=route,
-        text=" ".join(texts),
-        requests=len(chunks) if source != target else 0,
-        characters=sum(len(chunk) for chunk in chunks) if source != target else 0,
+        text=" ".join(text for text in texts if text),
+        requests=requests,
+        characters=characters,
     )
     artifact = ctx.storage.put_artifact(
         document.output,
@@ -61,6 +88,7 @@ def translate(request: TranslateRequest, ctx: Context[Any]) -> TranslationResult
         language=target,
         details={
             "source_language": source,
+            "source_languages": list(sources),
             "source_language_assumed": assumed,
             "route": list(route),
             "engine": translation.engine,
@@ -68,7 +96,7 @@ def translate(request: TranslateRequest, ctx: Context[Any]) -> TranslationResult
             "requests": translation.requests,
         },
     )
-    logger.info("translated from %s to %s via %s", source, target, "-".join(route))
+    logger.info("translated from %s to %s via %s", ", ".join(sources), target, "-".join(route))
     return TranslationResult(
         artifact=artifact,
         characters=translation.characters,

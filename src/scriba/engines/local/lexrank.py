@@ -53,6 +53,28 @@ MAX_UPPERCASE_SHARE = 0.5  # of the letters: running headers ("TOPOLOGISCHE RÄU
 REPEATED = 3  # a short line seen this often is a page header or footer
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+# Scripts written without spaces (Chinese, Japanese): a run of their characters is not a word;
+# overlapping character pairs stand for its words, as in search engines.
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+def words_of(sentence: str) -> list[str]:
+    """The words of a sentence; in an unspaced script, its overlapping character pairs."""
+    found: list[str] = []
+    for token in _WORD.findall(sentence):
+        if not _UNSPACED.search(token):
+            found.append(token)
+            continue
+        for piece in re.split(f"({_UNSPACED.pattern})", token):
+            if not piece:
+                continue
+            if _UNSPACED.fullmatch(piece):
+                found.extend(piece[i : i + 2] for i in range(max(len(piece) - 1, 1)))
+            else:
+                found.append(piece)
+    return found
+
+
 _TERMINAL = re.compile(r"[.!?…؟。！？][\"'”’»)\]]*$")
 _JUNK = re.compile(
     r"(?:\. ?){4,}|…{2,}|_{4,}"  # dot leaders
@@ -240,7 +262,7 @@ class ExtractiveSummarizer:
 
     def _choose(self, sentences: list[str], language: str | None, count: int) -> list[int]:
         """Indices of the chosen sentences, in document order."""
-        words = [_WORD.findall(sentence) for sentence in sentences]
+        words = [words_of(sentence) for sentence in sentences]
         candidates = _candidates(sentences, words)
         if len(candidates) <= count:
             return candidates

@@ -3,7 +3,9 @@
 The candidates are the languages the local engines read, translate or speak (Tesseract models,
 Apertium pairs, espeak-ng) and lingua knows: English, French, German, Spanish, Italian,
 Portuguese, Catalan, Dutch, Romanian and Arabic. Galician has an Apertium pair but no lingua
-model: Galician text comes out as Portuguese or Spanish.
+model: Galician text comes out as Portuguese or Spanish. Chinese, Japanese, Korean, Russian,
+Ukrainian, Bulgarian, Greek, Hebrew, Hindi and Thai are recognized too (``NAMED``), so that a
+document in one of them is named, and the stages can say plainly what they cannot do with it.
 
 Latin is a candidate too, as a decoy: placeholder text ("Lorem ipsum dolor sit amet…") is
 common in real documents and would otherwise be called English or Italian; it is reported as
@@ -29,6 +31,10 @@ if TYPE_CHECKING:
     from scriba.config import Settings
 
 SUPPORTED = ("ar", "ca", "de", "en", "es", "fr", "it", "nl", "pt", "ro")
+# Languages of other scripts the local engines cannot translate or speak, recognized so that a
+# document in one of them is named for what it is (and said so), not reported as unknown. Their
+# scripts share no letters with the supported ones, so they cannot take a supported text.
+NAMED = ("zh", "ja", "ko", "ru", "uk", "bg", "el", "he", "hi", "th")
 DECOYS = (Language.LATIN,)  # recognized so as to be refused
 
 # Below this relative distance between the two most likely languages the answer is None:
@@ -45,7 +51,8 @@ COMPREHEND_SAMPLE = 5_000
 @lru_cache(maxsize=1)
 def _lingua() -> Lingua:
     languages = [
-        Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())) for code in SUPPORTED
+        Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper()))
+        for code in (*SUPPORTED, *NAMED)
     ]
     return (
         LanguageDetectorBuilder.from_languages(*languages, *DECOYS)

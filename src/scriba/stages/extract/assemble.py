@@ -11,7 +11,13 @@ from scriba.engines.ports import OcrPage
 from scriba.models.manifest import ArtifactKind
 from scriba.models.text import DocumentText, Page, PageSource
 from scriba.stages.extract.actions import AssembleRequest, OcrJob, PageSet, text_layer_location
-from scriba.stages.extract.language import detect_language, language_sample
+from scriba.stages.extract.language import (
+    detect_language,
+    language_sample,
+    language_shares,
+    page_languages,
+    untranslatable,
+)
 from scriba.stages.extract.merge import merge_pictures, reading_runs
 from scriba.stages.extract.ocr import batch_pages, job_pages
 from scriba.stages.extract.tables import tables_of, write_tables
@@ -26,14 +32,19 @@ def _ocr_pages(document: Document, job: OcrJob | None, ctx: Context[Any]) -> lis
     return batch_pages(document, ctx)
 
 
-def _billed(ctx: Context[Any], job: OcrJob | None, ocr_pages: int, text: str) -> list[Billed]:
-    """What the OCR engine (or job) that read the pages reports, and one language detection of
-    the document's text."""
-    billed = [ctx.engines.language.billed(language_sample(text))]
+def _billed(ctx: Context[Any], job: OcrJob | None, ocr_pages: int) -> list[Billed]:
+    """What the OCR engine (or job) that read the pages reports."""
+    billed: list[Billed] = []
     if ocr_pages:
         engine = ctx.engines.ocr_jobs if job is not None else None
         billed.append((engine or ctx.engines.ocr).billed(ocr_pages))
     return billed
+
+
+def _warnings(ctx: Context[Any], text: DocumentText, plain: str) -> list[str]:
+    if not plain.strip():
+        return ["no text found in the document"]
+    return untranslatable(ctx, text.languages)
 
 
 def merged_pages(layer: PageSet, ocr: list[Page], min_confidence: float) -> list[Page]:
@@ -72,9 +83,16 @@ def assemble(request: AssembleRequest, ctx: Context[Any]) -> TextResult:
     pages = merged_pages(layer, [found.page for found in read], ctx.settings.min_text_confidence)
     # Pages OCR read (and Textract bills), those whose pictures it read included.
     ocr_pages = [found.page for found in read]
-    text = DocumentText(document_id=document.id, pages=pages)
+    found, detections = page_languages(ctx, pages)
+    pages = [page.model_copy(update={"language": found.get(page.number)}) for page in pages]
+    shares = language_shares(pages)
+    text = DocumentText(document_id=document.id, pages=pages, languages=shares)
     plain = text.plain_text
-    language = document.language if not ocr_pages else detect_language(ctx, plain)
+    # Most of the text's language; a document too short to tell per page is told whole.
+    language = shares[0].language if shares else None
+    if language is None and plain.strip():
+        language = detect_language(ctx, plain) if ocr_pages else document.language
+        detections.append(ctx.engines.language.billed(language_sample(plain)))
     text.language = language or document.language
     details: dict[str, Any] = {
         "pages": len(pages),
@@ -111,8 +129,8 @@ def assemble(request: AssembleRequest, ctx: Context[Any]) -> TextResult:
         characters=len(plain),
         ocr_pages=len(ocr_pages),
         text_layer_pages=text_layer_pages,
-        warnings=[] if plain.strip() else ["no text found in the document"],
-        billed=_billed(ctx, request.job, len(ocr_pages), plain),
+        warnings=_warnings(ctx, text, plain),
+        billed=detections + _billed(ctx, request.job, len(ocr_pages)),
         # What OCR would have cost without the text layer: priced as Textract would bill it.
         saved=[textract_pages(ctx.settings.textract_features, not_ocrd)],
     )

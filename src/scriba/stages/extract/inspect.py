@@ -37,7 +37,7 @@ from scriba.stages.extract.actions import (
     page_sizes_location,
     text_layer_location,
 )
-from scriba.stages.extract.language import detect_language
+from scriba.stages.extract.language import detect_language, ocr_hints
 from scriba.stages.extract.ocr import plan_ocr
 from scriba.workflow import Document, OcrPlan, Options
 
@@ -298,7 +298,7 @@ def inspect(request: InspectRequest, ctx: Context[Any]) -> Document:
         reading.needs_ocr,
         identity.kind,
         has_jobs=ctx.engines.ocr_jobs is not None,
-        languages=settings.ocr_languages or ([language] if language else []),
+        languages=settings.ocr_languages or ocr_hints(language),
         settings=settings,
     )
     logger.info(
