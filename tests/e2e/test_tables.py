@@ -17,6 +17,7 @@ import pytest
 from scriba.local.cloud import LocalCloud
 from scriba.local.run import DocumentRun, run_documents
 from scriba.models.manifest import ArtifactKind, Status
+from scriba.models.summary import Summary, SummaryMethod
 from scriba.models.tables import DocumentTables
 from tests.tablemakers import Grid, table_pdf
 from tests.unit.test_tables import BUDGET, PEOPLE
@@ -40,10 +41,16 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocumentRun]:
             [[FIRST], [SECOND, Grid(cells=BUDGET.cells, merges=BUDGET.merges, top=440)]], text=PROSE
         )
     )
+    # A register with no prose at all: its summary describes its tables.
+    (inbox / "people.pdf").write_bytes(table_pdf([[PEOPLE]]))
     out = tmp_path_factory.mktemp("out")
-    with LocalCloud(workers=2, parameters={"TargetLanguages": ""}) as cloud:
-        (result,) = run_documents([inbox], out, cloud=cloud)
-    yield result
+    with LocalCloud(workers=2, parameters={"TargetLanguages": "es"}) as cloud:
+        results = {run.key: run for run in run_documents([inbox], out, cloud=cloud)}
+    RUNS.update(results)
+    yield results["register.pdf"]
+
+
+RUNS: dict[str, DocumentRun] = {}
 
 
 def _tables(run: DocumentRun) -> DocumentTables:
@@ -84,3 +91,24 @@ def test_the_words_of_the_cells_are_still_text(run: DocumentRun) -> None:
     text = (run.output / "text.txt").read_text(encoding="utf-8")
     for word in ("Lovelace", "Noether", "Hopper", "Travel", "Fewer"):
         assert word in text
+
+
+def test_a_document_of_tables_only_is_summarised_by_its_tables(run: DocumentRun) -> None:
+    people = RUNS["people.pdf"]
+    assert people.status is Status.SUCCEEDED and people.output is not None
+    summary = Summary.model_validate_json((people.output / "summary.json").read_bytes())
+    assert summary.method is SummaryMethod.TABLES and summary.language == "en"
+    assert summary.sentences[1] == "It has 5 lines and 4 columns: Name, Born, Field and Country."
+    assert people.manifest is not None
+    assert "no prose in the text: the summary describes its tables" in people.manifest.warnings
+    spanish = json.loads((people.output / "translations" / "es.json").read_bytes())
+    assert "columnas" in spanish["text"] and "mesa" not in spanish["text"]
+
+
+def test_the_summary_of_prose_and_tables_quotes_the_prose_only(run: DocumentRun) -> None:
+    assert run.output is not None
+    summary = Summary.model_validate_json((run.output / "summary.json").read_bytes())
+    assert summary.method is SummaryMethod.EXTRACTIVE
+    assert "Scientists, by year of birth, and what the year cost us." in summary.sentences
+    for word in ("Lovelace", "Hopper", "Travel", "Employer"):
+        assert word not in summary.text

@@ -1,9 +1,15 @@
 from __future__ import annotations
 
 from scriba.models.summary import SummaryMethod
+from scriba.models.tables import Cell, DocumentTables, Table
 from scriba.models.tags import Label, TaggedImage, Tags
 from scriba.models.text import Box, DocumentText, Line, Page, PageSource, Word
-from scriba.stages.summarize import describe_labels, is_readable, readable_sentences
+from scriba.stages.summarize import (
+    describe_labels,
+    describe_tables,
+    is_readable,
+    readable_sentences,
+)
 
 
 def tags(labels: list[Label], people: bool = False, images: int = 1) -> Tags:
@@ -96,3 +102,43 @@ def test_a_short_text_layer_is_readable_text() -> None:
         pages=[page([line("Q3 2026", 100.0)], source=PageSource.TEXT_LAYER)],
     )
     assert is_readable(text, readable_sentences(text, 60.0))
+
+
+# -- a document of tables without prose ----------------------------------------------------
+
+
+def _table(index: int, page: int, rows: list[list[str]], **flags: bool) -> Table:
+    cells = [
+        Cell(row=r, column=c, text=text) for r, row in enumerate(rows) for c, text in enumerate(row)
+    ]
+    return Table(
+        index=index,
+        page=page,
+        rows=len(rows),
+        columns=len(rows[0]),
+        cells=cells,
+        engine="pdfium-rules",
+        **flags,
+    )
+
+
+def test_tables_are_described_by_their_size_and_headings() -> None:
+    header = ["Employer", "City", "Workers"]
+    found = DocumentTables(
+        document_id="d",
+        tables=[
+            _table(1, 1, [["Region", "Q1"], ["North", "1"]]),
+            _table(2, 1, [header, ["A", "B", "1"], ["C", "D", "2"]], continues_on_next_page=True),
+            _table(3, 2, [header, ["E", "F", "3"]], continued_from_previous_page=True),
+        ],
+    )
+    draft = describe_tables(found)
+    assert draft.method is SummaryMethod.TABLES
+    assert draft.sentences == [
+        "The document consists of columns of data on pages 1 to 2, in 2 parts.",
+        "Part 1 (page 1) has 2 lines and 2 columns: Region and Q1.",
+        # The header repeated on page 2 counts once.
+        "Part 2 (pages 1 to 2) has 4 lines and 3 columns: Employer, City and Workers.",
+    ]
+    one = describe_tables(DocumentTables(document_id="d", tables=found.tables[:1]))
+    assert one.sentences[1] == "It has 2 lines and 2 columns: Region and Q1."

@@ -16,6 +16,7 @@ class SummaryMethod(StrEnum):
     EXTRACTIVE = "extractive"  # sentences of the document, in document order
     ABSTRACTIVE = "abstractive"  # written by a language model
     LABELS = "labels"  # a document without text, described by its picture labels
+    TABLES = "tables"  # a document of tables without prose, described by its tables
     NONE = "none"  # nothing to summarize
 
 

@@ -21,8 +21,9 @@ from scriba.engines.ports import SummaryDraft
 from scriba.media.sentences import split_sentences
 from scriba.models.manifest import ArtifactKind
 from scriba.models.summary import Summary, SummaryMethod
+from scriba.models.tables import DocumentTables, Table
 from scriba.models.tags import Tags
-from scriba.models.text import DocumentText, PageSource
+from scriba.models.text import Box, DocumentText, PageSource
 from scriba.stages import names_the_document
 from scriba.workflow import (
     DocumentRequest,
@@ -46,15 +47,35 @@ def readable_sentences(text: DocumentText, min_confidence: float) -> list[str]:
     return [sentence for sentence, _ in readable_parts(text, min_confidence)]
 
 
-def readable_parts(text: DocumentText, min_confidence: float) -> list[tuple[str, str | None]]:
+def readable_parts(
+    text: DocumentText, min_confidence: float, tables: DocumentTables | None = None
+) -> list[tuple[str, str | None]]:
     """Those sentences with the language of their page (the document's where a page has none),
-    each page split by the rules of its own language."""
+    each page split by the rules of its own language. Lines inside a table are left out: cells
+    read in a row are not sentences, and a summary of column headings says nothing."""
+    boxes: dict[int, list[Box]] = {}
+    for table in tables.tables if tables else []:
+        if table.box is not None:
+            boxes.setdefault(table.page, []).append(table.box)
     parts: list[tuple[str, str | None]] = []
     for page in text.pages:
         language = page.language or text.language
-        readable = page.readable_text(min_confidence)
+        inside = boxes.get(page.number, [])
+        readable = "\n".join(
+            line.text
+            for line in page.lines
+            if line.confidence >= min_confidence and not any(_holds(b, line.box) for b in inside)
+        )
         parts.extend((sentence, language) for sentence in split_sentences(readable, language))
     return parts
+
+
+def _holds(table: Box, line: Box) -> bool:
+    """Whether a line's centre is inside a table's box."""
+    x, y = line.left + line.width / 2, line.top + line.height / 2
+    return (
+        table.left <= x <= table.left + table.width and table.top <= y <= table.top + table.height
+    )
 
 
 def sentence_languages(
@@ -116,18 +137,76 @@ def describe_labels(tags: Tags, max_labels: int = 3) -> SummaryDraft:
     )
 
 
+def _tables(request: SummarizeRequest, ctx: Context[Any]) -> DocumentTables | None:
+    if not any(a.kind is ArtifactKind.TABLES for a in request.text.artifacts):
+        return None
+    return ctx.storage.read_model(request.document.output.child(layout.TABLES), DocumentTables)
+
+
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def describe_tables(found: DocumentTables, max_tables: int = 2) -> SummaryDraft:
+    """English sentences on what the tables hold: how many, and the largest ones' size and
+    column headings (the first row). A table over a page break counts once. Worded for
+    rule-based translation too: Apertium turns "table" into furniture ("mesa") and "in rows" into
+    a verb in French; "columns of data" and "lines" come out right in Spanish and French."""
+    parts: list[list[Table]] = []
+    for table in found.tables:
+        if table.continued_from_previous_page and parts:
+            parts[-1].append(table)
+        else:
+            parts.append([table])
+    pages = sorted({t.page for t in found.tables})
+    span = f"page {pages[0]}" if len(pages) == 1 else f"pages {pages[0]} to {pages[-1]}"
+    how_many = "" if len(parts) == 1 else f", in {len(parts)} parts"
+    sentences = [f"The document consists of columns of data on {span}{how_many}."]
+
+    def rows(pieces: list[Table]) -> int:
+        # A header repeated at the top of each page it runs over counts once.
+        header = pieces[0].grid()[:1]
+        return sum(p.rows for p in pieces) - sum(1 for p in pieces[1:] if p.grid()[:1] == header)
+
+    largest = sorted(range(len(parts)), key=lambda i: -rows(parts[i]))[:max_tables]
+    for ordinal in sorted(largest):
+        pieces = parts[ordinal]
+        first = pieces[0]
+        headings = [cell for cell in (first.grid() or [[]])[0] if cell.strip()]
+        where = (
+            f"pages {first.page} to {pieces[-1].page}" if len(pieces) > 1 else f"page {first.page}"
+        )
+        name = "It" if len(parts) == 1 else f"Part {ordinal + 1} ({where})"
+        sentence = f"{name} has {rows(pieces)} lines and {first.columns} columns"
+        sentences.append(sentence + (f": {_listed(headings)}." if headings else "."))
+    return SummaryDraft(
+        text=" ".join(sentences), sentences=sentences, method=SummaryMethod.TABLES, engine="tables"
+    )
+
+
 def _draft(
     request: SummarizeRequest, text: DocumentText, ctx: Context[Any]
 ) -> tuple[SummaryDraft, list[str], str | None, list[str]]:
     """The summary draft, the sentences it was made from, its language and the warnings."""
-    parts = readable_parts(text, ctx.settings.min_text_confidence)
+    tables = _tables(request, ctx)
+    parts = readable_parts(text, ctx.settings.min_text_confidence, tables)
     sentences = [sentence for sentence, _ in parts]
     has_pictures = isinstance(request.tags, TagResult) and bool(request.tags.images)
     if sentences and (not has_pictures or is_readable(text, sentences)):
         draft = ctx.engines.summarizer.summarize(
             sentences, text.language, ctx.settings.summary_sentences
         )
-        return draft, sentences, text.language, []
+        if draft.text:
+            return draft, sentences, text.language, []
+        if tables is None or not tables.tables:
+            warning = (
+                "no sentence of the text reads as prose (headings, lists): nothing to summarize"
+            )
+            return draft, sentences, text.language, [warning]
+    if tables is not None and tables.tables:
+        # No prose, or none outside the tables: a register, a price list. Its tables say more.
+        warning = "no prose in the text: the summary describes its tables"
+        return describe_tables(tables), sentences, "en", [warning]
     if not has_pictures:
         draft = SummaryDraft(text="", method=SummaryMethod.NONE, engine="none")
         return draft, sentences, text.language, ["no text and no pictures: nothing to summarize"]
