@@ -635,6 +635,13 @@ class FakeAwsServices:
 
     # -- Comprehend ---------------------------------------------------------------------------
 
+    def _comprehend_BatchDetectDominantLanguage(self, params: dict[str, Any]) -> dict[str, Any]:
+        results = [
+            {"Index": index, **self._comprehend_DetectDominantLanguage({"Text": text})}
+            for index, text in enumerate(params["TextList"])
+        ]
+        return {"ResultList": results, "ErrorList": []}
+
     def _comprehend_DetectDominantLanguage(self, params: dict[str, Any]) -> dict[str, Any]:
         words = re.findall(r"[^\W\d_]+", str(params["Text"]).lower())
         hits = Counter(

@@ -6,7 +6,7 @@ The job runs on a PDF of just the pages that need OCR: its page n is the source'
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any
@@ -50,6 +50,9 @@ class English:
 
     def detect(self, text: str) -> str | None:
         return "en"
+
+    def detect_each(self, texts: Sequence[str]) -> list[str | None]:
+        return ["en" for _ in texts]
 
     def billed(self, text: str) -> Billed:
         return comprehend_request(len(text))

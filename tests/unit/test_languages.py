@@ -50,6 +50,9 @@ class Detector:
         self.sent.append(text)
         return "fr" if "é" in text else "en"
 
+    def detect_each(self, texts: list[str]) -> list[str | None]:
+        return [self.detect(text) for text in texts]
+
     def billed(self, text: str) -> Any:
         return comprehend_request(len(text))
 

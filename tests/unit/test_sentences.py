@@ -355,3 +355,12 @@ def test_no_word_is_lost_or_reordered(text, language):
     assert " ".join(sentences).split() == text.split()
     assert all(sentence and sentence == sentence.strip() for sentence in sentences)
     assert not any(char in sentence for sentence in sentences for char in "\n\f")
+
+
+def test_a_line_break_inside_a_chinese_sentence_adds_no_space() -> None:
+    text = "城市议会昨天批准了明\n年的预算。新预算增加了公共\n交通的投入！\nThe end of a\nline."
+    assert split_sentences(text, "zh") == [
+        "城市议会昨天批准了明年的预算。",
+        "新预算增加了公共交通的投入！",
+        "The end of a line.",
+    ]

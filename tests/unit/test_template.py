@@ -30,6 +30,7 @@ UNSCOPABLE_ACTIONS = frozenset(
         "textract:GetDocumentTextDetection",
         "textract:GetDocumentAnalysis",
         "comprehend:DetectDominantLanguage",
+        "comprehend:BatchDetectDominantLanguage",
         "rekognition:DetectLabels",
         "translate:TranslateText",
         "polly:SynthesizeSpeech",

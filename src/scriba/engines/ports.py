@@ -197,6 +197,11 @@ class LanguageDetector(Protocol):
         """ISO 639-1 code of the text's language, or None when unsure."""
         ...
 
+    def detect_each(self, texts: Sequence[str]) -> list[str | None]:
+        """``detect`` of each text (a document's pages), in as few requests as the engine
+        allows; each text is billed as a request of its own."""
+        ...
+
     def billed(self, text: str) -> Billed:
         """What detecting the language of ``text`` costs."""
         ...

@@ -199,6 +199,20 @@ def _page_width(raw_page: str) -> int:
     return max((len(line.strip()) for line in _RAW_LINE_END.split(raw_page)), default=0)
 
 
+# Chinese and Japanese put no space between words: a line break inside a sentence is no space.
+_UNSPACED = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+def _join(lines: list[str]) -> str:
+    """The lines of a paragraph on one line: a space between them, unless both sides of the
+    break are written without spaces."""
+    joined = lines[0]
+    for line in lines[1:]:
+        unspaced = _UNSPACED.match(joined[-1]) and _UNSPACED.match(line[0])
+        joined += line if unspaced else " " + line
+    return joined
+
+
 def _paragraphs(text: str, widths: list[int]) -> Iterator[str]:
     """Paragraphs of normalized text, each on one line; ``widths`` are the pages' line widths."""
     open_paragraph: list[str] = []  # may continue on the next page or after a blank line
@@ -211,22 +225,22 @@ def _paragraphs(text: str, widths: list[int]) -> Iterator[str]:
             if not lines:
                 continue
             if open_paragraph and not _starts_lowercase(lines[0]):
-                yield " ".join(open_paragraph)
+                yield _join(open_paragraph)
                 open_paragraph = []
             current = open_paragraph
             open_paragraph = []
             for line in lines:
                 if current and _breaks_between(current[-1], line, width):
-                    yield " ".join(current)
+                    yield _join(current)
                     current = []
                 current.append(line)
             last = current[-1]
             if last[-1] not in _TERMINAL and not _is_heading_like(last, width):
                 open_paragraph = current  # a sentence that goes on after the break
             else:
-                yield " ".join(current)
+                yield _join(current)
     if open_paragraph:
-        yield " ".join(open_paragraph)
+        yield _join(open_paragraph)
 
 
 # -- sentences ------------------------------------------------------------------------------

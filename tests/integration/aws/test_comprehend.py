@@ -93,3 +93,40 @@ def test_errors_are_typed(
     with pytest.raises(expected) as raised:
         ComprehendDetector(Settings(), client=client).detect(GERMAN)
     assert type(raised.value) is expected
+
+
+def test_pages_are_detected_in_batches_of_25_and_short_ones_not_sent(stubbed: Stubbed) -> None:
+    client, stubber = stubbed("comprehend")
+    pages = [f"{GERMAN} Seite {number}." for number in range(30)]
+    pages.insert(3, "Anhang")  # too short to tell: never sent
+    first = [text for text in pages if text != "Anhang"][:25]
+    stubber.add_response(
+        "batch_detect_dominant_language",
+        {
+            "ResultList": [
+                {"Index": index, "Languages": [{"LanguageCode": "de", "Score": 0.99}]}
+                for index in range(25)
+            ],
+            "ErrorList": [],
+        },
+        expected_params={"TextList": first},
+    )
+    stubber.add_response(
+        "batch_detect_dominant_language",
+        {
+            "ResultList": [
+                {"Index": 0, "Languages": [{"LanguageCode": "fr-CA", "Score": 0.9}]},
+                {"Index": 1, "Languages": [{"LanguageCode": "de", "Score": 0.3}]},
+            ],
+            "ErrorList": [{"Index": 2, "ErrorCode": "INTERNAL_SERVER_ERROR"}],
+        },
+        expected_params={"TextList": ANY},
+    )
+
+    found = ComprehendDetector(Settings(), client=client).detect_each(pages)
+
+    assert found[:3] == ["de", "de", "de"]
+    assert found[3] is None
+    assert found[4:26] == ["de"] * 22
+    assert found[26:] == ["fr", None, None, None, None]
+    stubber.assert_no_pending_responses()

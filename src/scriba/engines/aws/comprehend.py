@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from scriba.aws.errors import service_errors
 from scriba.cost.units import Billed, comprehend_request
@@ -21,6 +22,8 @@ SAMPLE_BYTES = 5_000
 # "The string must contain at least 20 characters": shorter texts are not worth a call.
 MIN_CHARACTERS = 20
 MIN_SCORE = 0.5
+# BatchDetectDominantLanguage takes at most 25 documents; each is billed as one request.
+BATCH_SIZE = 25
 
 COMPREHEND_ERRORS: dict[str, type[ScribaError]] = {
     "InternalServerException": TransientServiceError,
@@ -57,10 +60,32 @@ class ComprehendDetector:
             return None
         with service_errors(SERVICE, None, COMPREHEND_ERRORS):
             response = self._client.detect_dominant_language(Text=sample(text))
-        languages = sorted(
-            response.get("Languages") or [], key=lambda item: -float(item.get("Score", 0.0))
-        )
-        if not languages or float(languages[0].get("Score", 0.0)) < MIN_SCORE:
-            return None
-        code = str(languages[0].get("LanguageCode") or "")
-        return code.split("-", maxsplit=1)[0].lower() or None
+        return _dominant(response.get("Languages") or [])
+
+    def detect_each(self, texts: Sequence[str]) -> list[str | None]:
+        """Batches of 25: a 300-page document is 12 requests, not 300 (billed the same)."""
+        found: list[str | None] = [None] * len(texts)
+        sent = [
+            (index, sample(joined))
+            for index, joined in enumerate(" ".join(text.split()) for text in texts)
+            if len(joined) >= MIN_CHARACTERS
+        ]
+        for start in range(0, len(sent), BATCH_SIZE):
+            batch = sent[start : start + BATCH_SIZE]
+            with service_errors(SERVICE, None, COMPREHEND_ERRORS):
+                response = self._client.batch_detect_dominant_language(
+                    TextList=[text for _, text in batch]
+                )
+            # A document in ErrorList (too short, invalid) stays unknown, as ``detect`` would.
+            for result in response.get("ResultList") or []:
+                found[batch[result["Index"]][0]] = _dominant(result.get("Languages") or [])
+        return found
+
+
+def _dominant(languages: Sequence[Any]) -> str | None:
+    """The most likely language's code if Comprehend is sure enough, its region dropped."""
+    ranked = sorted(languages, key=lambda item: -float(item.get("Score", 0.0)))
+    if not ranked or float(ranked[0].get("Score", 0.0)) < MIN_SCORE:
+        return None
+    code = str(ranked[0].get("LanguageCode") or "")
+    return code.split("-", maxsplit=1)[0].lower() or None

@@ -18,6 +18,7 @@ detects). Long texts are sampled: lingua's time grows with the text, the answer 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -98,10 +99,17 @@ class LinguaDetector:
     def detect(self, text: str) -> str | None:
         """ISO 639-1 code of the language of ``text``; None when it is too short to tell, when
         two languages are too close to call, or when it is in no language scriba supports."""
-        chosen = sample(text)
-        if sum(char.isalpha() for char in chosen) < MIN_LETTERS:
-            return None
-        language = self._detector.detect_language_of(chosen)
-        if language is None or language in DECOYS:
-            return None
-        return language.iso_code_639_1.name.lower()
+        return self.detect_each([text])[0]
+
+    def detect_each(self, texts: Sequence[str]) -> list[str | None]:
+        """``detect`` of each text (a document's pages), lingua's on all cores at once."""
+        samples = [sample(text) for text in texts]
+        asked = [
+            i for i, chosen in enumerate(samples) if sum(map(str.isalpha, chosen)) >= MIN_LETTERS
+        ]
+        found: list[str | None] = [None] * len(samples)
+        answers = self._detector.detect_languages_in_parallel_of([samples[i] for i in asked])
+        for index, language in zip(asked, answers, strict=True):
+            if language is not None and language not in DECOYS:
+                found[index] = language.iso_code_639_1.name.lower()
+        return found

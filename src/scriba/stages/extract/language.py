@@ -67,17 +67,18 @@ def _runs(pages: Sequence[Page], most: int) -> list[list[Page]]:
 def page_languages(ctx: Context[Any], pages: Sequence[Page]) -> tuple[dict[int, str], list[Billed]]:
     """The language of each page that has enough text to tell (page number → ISO 639-1), and
     what the detections cost. One detection per page, or per run of pages on long documents."""
-    found: dict[int, str] = {}
-    billed: list[Billed] = []
     detector = ctx.engines.language
-    for run in _runs(pages, MAX_DETECTIONS):
+    runs = _runs(pages, MAX_DETECTIONS)
+    samples = []
+    for run in runs:
         share = max(PAGE_SAMPLE_CHARS // len(run), MIN_PAGE_LETTERS)
-        sample = " ".join(_head(page.text, share) for page in run)
-        billed.append(detector.billed(sample))
-        language = detector.detect(sample)
+        samples.append(" ".join(_head(page.text, share) for page in run))
+    found: dict[int, str] = {}
+    # One call for them all: Comprehend batches 25 texts a request (each billed as one).
+    for run, language in zip(runs, detector.detect_each(samples), strict=True):
         if language is not None:
             found.update((page.number, language) for page in run)
-    return found, billed
+    return found, [detector.billed(sample) for sample in samples]
 
 
 def language_shares(pages: Sequence[Page]) -> list[LanguageShare]:
