@@ -19,7 +19,7 @@ import math
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 
-__all__ = ["chunk_by_bytes", "chunk_by_characters", "estimate_tokens"]
+__all__ = ["chunk_by_bytes", "chunk_by_characters", "estimate_tokens", "text_head"]
 
 Size = Callable[[str], int]
 
@@ -157,3 +157,12 @@ def estimate_tokens(text: str) -> int:
     ascii_chars = len(text.encode("ascii", "ignore"))
     other_chars = len(text) - ascii_chars
     return max(math.ceil(ascii_chars / 3) + other_chars, len(text.split()))
+
+
+def text_head(text: str, limit: int) -> str:
+    """The start of ``text``, at most ``limit`` characters, cut between words when possible."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit + 1)
+    return text[: cut if cut > limit // 2 else limit]

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
 from scriba.cost.units import Billed, comprehend_request
+from scriba.media.chunking import text_head
 
 if TYPE_CHECKING:
     from lingua import LanguageDetector as Lingua
@@ -62,15 +63,6 @@ def _lingua() -> Lingua:
     )
 
 
-def _head(text: str, limit: int) -> str:
-    """The start of ``text``, at most ``limit`` characters, cut between words when possible."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text.rfind(" ", 0, limit + 1)
-    return text[: cut if cut > limit // 2 else limit]
-
-
 def sample(text: str, limit: int = SAMPLE_CHARACTERS, pages: int = SAMPLE_PAGES) -> str:
     """At most ``limit`` characters of ``text``: the starts of up to ``pages`` pages (separated
     by form feeds) spread evenly through it, so a title page or a table of contents does not
@@ -82,7 +74,7 @@ def sample(text: str, limit: int = SAMPLE_CHARACTERS, pages: int = SAMPLE_PAGES)
         step = len(texts) / pages
         texts = [texts[int(index * step)] for index in range(pages)]
     share = limit // len(texts)
-    return " ".join(_head(page, share) for page in texts)
+    return " ".join(text_head(page, share) for page in texts)
 
 
 class LinguaDetector:

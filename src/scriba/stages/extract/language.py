@@ -15,6 +15,7 @@ from typing import Any
 
 from scriba.context import Context
 from scriba.cost.units import Billed
+from scriba.media.chunking import text_head
 from scriba.models.text import LanguageShare, Page
 
 # Enough text to tell a language; the detectors sample further (Comprehend sends 5,000 bytes).
@@ -49,14 +50,6 @@ def detect_language(ctx: Context[Any], text: str) -> str | None:
     return ctx.engines.language.detect(sample)
 
 
-def _head(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text.rfind(" ", 0, limit + 1)
-    return text[: cut if cut > limit // 2 else limit]
-
-
 def _runs(pages: Sequence[Page], most: int) -> list[list[Page]]:
     """The pages with enough text to tell, in at most ``most`` runs of consecutive pages."""
     telling = [p for p in pages if sum(c.isalpha() for c in p.text) >= MIN_PAGE_LETTERS]
@@ -72,7 +65,7 @@ def page_languages(ctx: Context[Any], pages: Sequence[Page]) -> tuple[dict[int, 
     samples = []
     for run in runs:
         share = max(PAGE_SAMPLE_CHARS // len(run), MIN_PAGE_LETTERS)
-        samples.append(" ".join(_head(page.text, share) for page in run))
+        samples.append(" ".join(text_head(page.text, share) for page in run))
     found: dict[int, str] = {}
     # One call for them all: Comprehend batches 25 texts a request (each billed as one).
     for run, language in zip(runs, detector.detect_each(samples), strict=True):
