@@ -9,11 +9,14 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from scriba.models.manifest import Manifest, Status
+
+if TYPE_CHECKING:
+    from scriba.local.limits import LimitsReport
 
 
 def _languages(value: str | None) -> list[str] | None:
@@ -42,6 +45,13 @@ def main() -> None:
     type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
     help="Level of the functions' own logs (on stderr).",
 )
+@click.option(
+    "--limits",
+    "show_limits",
+    is_flag=True,
+    help="Show what each function and state needed of AWS's limits (time, memory, 256 KiB); "
+    "each function runs in worker processes of its own, as on Lambda.",
+)
 def run(
     paths: tuple[Path, ...],
     out: Path,
@@ -49,12 +59,14 @@ def run(
     workers: int | None,
     as_json: bool,
     log_level: str,
+    show_limits: bool,
 ) -> None:
     """Process files and folders with the local engines, through the same workflow as on AWS."""
     os.environ.setdefault("SCRIBA_LOG_LEVEL", log_level.upper())
     from scriba.local.progress import RunDisplay  # noqa: PLC0415
     from scriba.local.run import collect_inputs, run_documents  # noqa: PLC0415
 
+    limits: list[LimitsReport] = []
     try:
         total = len(collect_inputs(paths))
         with RunDisplay(total, as_json=as_json) as display:
@@ -65,9 +77,14 @@ def run(
                 workers,
                 on_done=display.done,
                 on_stage=display.stage,
+                on_limits=limits.append,
+                # Each function in workers of its own, so that its memory is measured alone.
+                sandboxes="per-function" if show_limits else None,
             )
     except (FileNotFoundError, ValueError) as error:
         raise click.ClickException(str(error)) from error
+    for report in limits:
+        _echo_limits(report, as_json, show_limits)
     failed = [item for item in runs if item.status in (Status.FAILED, None)]
     partial = [item for item in runs if item.status is Status.PARTIAL]
     succeeded = len(runs) - len(failed) - len(partial)
@@ -79,6 +96,17 @@ def run(
         )
     _write_report(out, as_json)
     sys.exit(1 if failed else 0)
+
+
+def _echo_limits(report: LimitsReport, as_json: bool, every_line: bool) -> None:
+    """What the run needed of AWS's limits, on stderr: in full with ``--limits``, else only what
+    passed half of a limit (a local run is not AWS: half is the margin asked for)."""
+    if as_json:
+        click.echo(json.dumps({"event": "limits", **report.model_dump(mode="json")}))
+        return
+    lines = report.margins() if every_line else report.uncomfortable()
+    for line in lines:
+        click.echo(f"AWS limits: {line}", err=True)
 
 
 def _write_report(out: Path, as_json: bool) -> None:

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 import boto3
 
 from scriba.aws.clients import AwsClients
-from scriba.local.invocation import LocalLambda
+from scriba.local.invocation import SHARED, LocalLambda
+from scriba.local.limits import LimitsReport, StateLimits
 from scriba.local.queues import QueuePoller
 from scriba.local.resources import create_resources
 from scriba.local.server import CREDENTIALS, MotoServer, ProcessChanges
@@ -54,7 +55,9 @@ class LocalCloud:
     thread: slower for CPU-bound work, but test doubles installed in this process apply).
     With ``trigger`` on, the upload path of the template is live: an object created in the input
     bucket goes through the EventBridge rule to the queue, whose messages feed the starter
-    function, exactly as deployed.
+    function, exactly as deployed. ``sandboxes`` (default $SCRIBA_SANDBOXES, else "shared"):
+    "per-function" gives each function worker processes of its own, as Lambda does, so that
+    ``limits()`` measures each function's memory alone.
     """
 
     # Set by start(): the running server and what was created in it.
@@ -75,6 +78,7 @@ class LocalCloud:
         parameters: Mapping[str, Any] | None = None,
         environment: Mapping[str, str] | None = None,
         trigger: bool = True,
+        sandboxes: str | None = None,
     ) -> None:
         self.root = root or project_root()
         self.stack: LocalStack = load_stack(self.root, parameters)
@@ -85,13 +89,24 @@ class LocalCloud:
         self.trigger = trigger
         self._server = MotoServer(host, port)
         self._changes = ProcessChanges()
-        self._lambda = LocalLambda(self.stack, self.workers, self._worker_environment)
+        self._lambda = LocalLambda(
+            self.stack,
+            self.workers,
+            self._worker_environment,
+            sandboxes or os.environ.get("SCRIBA_SANDBOXES", SHARED),
+        )
+        self._state_limits = StateLimits(self._lambda.meter)
         self._pollers: list[QueuePoller] = []
 
     @property
     def invocations(self) -> int:
         """Lambda invocations so far (each retry counts)."""
         return self._lambda.invocations
+
+    def limits(self) -> LimitsReport:
+        """What the run so far needed of AWS's limits: each function's time and memory against
+        its template's, each state's largest payload, and every limit crossed."""
+        return self._lambda.meter.report()
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -109,6 +124,7 @@ class LocalCloud:
 
     def start(self) -> None:
         self._changes.execute_state_machines()
+        self._state_limits.install()
         self._server.start()
         self.port = self._server.port
         self.endpoint = self._server.endpoint
@@ -144,6 +160,7 @@ class LocalCloud:
         self._changes.unhook()
         self._lambda.stop()
         self._server.stop()
+        self._state_limits.uninstall()
         self._changes.undo()
 
     def function_environment(self) -> dict[str, str]:

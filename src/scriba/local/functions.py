@@ -24,6 +24,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from scriba.local.limits import Measured, measured
 from scriba.local.template import function_arn
 
 _modules: dict[str, ModuleType] = {}
@@ -86,17 +87,22 @@ def invoke(
     timeout: int,
     memory: int,
     payload: bytes,
-) -> tuple[bytes, str | None]:
-    """Calls a handler; returns the response payload and the FunctionError (None on success)."""
+    per_process: bool = False,
+) -> tuple[bytes, str | None, Measured]:
+    """Calls a handler; returns the response payload, the FunctionError (None on success) and
+    how long it took and the memory it needed (when it runs alone in its process)."""
     context = LocalContext(function_name=function_name, memory_limit_in_mb=memory, timeout=timeout)
     os.environ["AWS_LAMBDA_FUNCTION_NAME"] = function_name
     running = running_function.set(function_name)
     try:
-        event = json.loads(payload) if payload else {}
-        result = load_handler(code_uri, handler)(event, context)
-        return json.dumps(result).encode("utf-8"), None
-    except Exception as error:  # the Lambda runtime reports every exception the same way
-        return json.dumps(error_payload(error)).encode("utf-8"), "Unhandled"
+        with measured(per_process) as seen:
+            try:
+                event = json.loads(payload) if payload else {}
+                result = load_handler(code_uri, handler)(event, context)
+                output, error = json.dumps(result).encode("utf-8"), None
+            except Exception as failure:  # the Lambda runtime reports every exception alike
+                output, error = json.dumps(error_payload(failure)).encode("utf-8"), "Unhandled"
+        return output, error, seen[0]
     finally:
         running_function.reset(running)
 

@@ -18,6 +18,7 @@ from scriba.config import load_settings
 from scriba.errors import reason_for
 from scriba.local.cloud import LocalCloud
 from scriba.local.files import write_atomically
+from scriba.local.limits import LimitsReport
 from scriba.models.document import S3Location, Source
 from scriba.models.manifest import Failure, Manifest, Stage, Status
 
@@ -125,17 +126,22 @@ def run_documents(
     cloud: LocalCloud | None = None,
     max_in_flight: int | None = None,
     on_stage: Callable[[DocumentRun], None] | None = None,
+    on_limits: Callable[[LimitsReport], None] | None = None,
+    sandboxes: str | None = None,
 ) -> list[DocumentRun]:
     """Processes every document; returns one ``DocumentRun`` each, in input order.
 
     Documents go in the way they do on AWS: each file is put into the input bucket, and the
     template's trigger path (EventBridge rule, queue, starter function) starts its execution.
+    ``on_limits`` is given, at the end, what the run needed of AWS's limits.
     """
     inputs = collect_inputs(paths)
     if cloud is None:
         parameters = {"TargetLanguages": ",".join(languages)} if languages is not None else {}
-        with LocalCloud(workers=workers, parameters=parameters) as own:
-            return run_documents(paths, out, None, workers, on_done, own, max_in_flight, on_stage)
+        with LocalCloud(workers=workers, parameters=parameters, sandboxes=sandboxes) as own:
+            return run_documents(
+                paths, out, None, workers, on_done, own, max_in_flight, on_stage, on_limits
+            )
     if languages is not None:
         raise ValueError("with a running LocalCloud, set languages through its parameters")
     runs = [DocumentRun(path=path, key=key) for path, key in inputs]
@@ -160,6 +166,8 @@ def run_documents(
             _finish(run, description, storage, out)
             if on_done is not None:
                 on_done(run)
+    if on_limits is not None:
+        on_limits(cloud.limits())
     return runs
 
 

@@ -26,6 +26,7 @@ from scriba.errors import (
     UnsupportedLanguage,
 )
 from scriba.media.intake import SNIFF_BYTES, sniff
+from scriba.media.warnings import merged_warnings
 from scriba.models.document import DocumentKind, S3Location, Source
 from scriba.models.tables import Table
 from scriba.models.text import Box, Page
@@ -313,5 +314,5 @@ def inspect(request: InspectRequest, ctx: Context[Any]) -> Document:
         text_layer_pages=len(reading.text_pages),
         language=language,
         ocr=plan,
-        warnings=reading.warnings,
+        warnings=merged_warnings(reading.warnings),
     )
