@@ -142,3 +142,39 @@ def test_tables_are_described_by_their_size_and_headings() -> None:
     ]
     one = describe_tables(DocumentTables(document_id="d", tables=found.tables[:1]))
     assert one.sentences[1] == "It has 2 lines and 2 columns: Region and Q1."
+
+
+# -- text.json read a page at a time -----------------------------------------------------------
+
+
+def test_text_json_is_read_page_by_page_without_its_words(mocked_aws: None) -> None:
+    import boto3
+
+    from scriba.aws.clients import AwsClients
+    from scriba.config import Settings
+    from scriba.context import Context
+    from scriba.models.document import S3Location
+    from scriba.stages.summarize import read_text_lines
+
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="out")
+    ctx = Context.of(Settings(output_bucket="out"), AwsClients(boto3.session.Session()))
+    pages = [
+        page([line(f"Seite {n} erklärt die Topologie.", 96.5)]).model_copy(
+            update={"number": n, "language": "de" if n % 2 else "en"}
+        )
+        for n in range(1, 301)
+    ]
+    whole = DocumentText(document_id="d", language="de", pages=pages)
+    location = S3Location(bucket="out", key="documents/d/text.json")
+    ctx.storage.write_model(location, whole)
+
+    read = read_text_lines(ctx, location)
+
+    assert read.language == "de"
+    assert [p.number for p in read.pages] == list(range(1, 301))
+    assert [p.language for p in read.pages[:2]] == ["de", "en"]
+    assert read.pages[9].lines[0].text == "Seite 10 erklärt die Topologie."
+    assert read.pages[9].lines[0].confidence == 96.5
+    assert all(not ln.words for p in read.pages for ln in p.lines)  # the words stay behind
+    assert readable_sentences(read, 60.0) == readable_sentences(whole, 60.0)

@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, JsonValue
 
@@ -30,6 +30,7 @@ M = TypeVar("M", bound=BaseModel)
 
 JSON = "application/json"
 PLAIN_TEXT = "text/plain; charset=utf-8"
+_SCALARS = frozenset({"string", "number", "boolean", "null"})
 
 
 def _json(model: BaseModel) -> bytes:
@@ -95,6 +96,37 @@ class Storage:
 
     def read_model(self, location: S3Location, model: type[M]) -> M:
         return model.model_validate_json(self.read_bytes(location))
+
+    def json_items(self, location: S3Location, prefix: str) -> Iterator[Any]:
+        """The items at ``prefix`` of a JSON object (ijson's prefixes: ``"pages.item"`` is each
+        element of the top-level ``pages`` array), parsed one at a time as the body streams in:
+        memory holds one item, not the object."""
+        import ijson  # noqa: PLC0415  (only the stages that read big artifacts)
+
+        with self._errors():
+            body = self._s3.get_object(**self._object(location))["Body"]
+            try:
+                yield from ijson.items(body, prefix, use_float=True)
+            finally:
+                body.close()
+
+    def json_head(self, location: S3Location, until: str) -> dict[str, Any]:
+        """The top-level scalar fields of a JSON object that come before the key ``until``,
+        read without reading past it (text.json's ``language`` before its ``pages``)."""
+        import ijson  # noqa: PLC0415
+
+        found: dict[str, Any] = {}
+        with self._errors():
+            body = self._s3.get_object(**self._object(location))["Body"]
+            try:
+                for prefix, event, value in ijson.parse(body, use_float=True):
+                    if prefix == until:
+                        break
+                    if "." not in prefix and prefix and event in _SCALARS:
+                        found[prefix] = value
+            finally:
+                body.close()
+        return found
 
     def download(self, location: S3Location, path: Path, chunk: int = 8 * 1024 * 1024) -> str:
         """Streams the object to ``path`` (never whole in memory); returns its SHA-256."""

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from pydantic import JsonValue
 
@@ -19,11 +21,12 @@ from scriba import layout
 from scriba.context import Context
 from scriba.engines.ports import SummaryDraft
 from scriba.media.sentences import split_sentences
+from scriba.models.document import S3Location
 from scriba.models.manifest import ArtifactKind
 from scriba.models.summary import Summary, SummaryMethod
 from scriba.models.tables import DocumentTables, Table
 from scriba.models.tags import Tags
-from scriba.models.text import Box, DocumentText, PageSource
+from scriba.models.text import Box, Page, PageSource
 from scriba.stages import names_the_document
 from scriba.workflow import (
     DocumentRequest,
@@ -42,13 +45,44 @@ MIN_READABLE_WORDS = 3
 _WORD = re.compile(r"[^\W\d_]{3,}")
 
 
-def readable_sentences(text: DocumentText, min_confidence: float) -> list[str]:
+class PagedText(Protocol):
+    """What the summary reads of a document's text: its language and its pages."""
+
+    @property
+    def language(self) -> str | None: ...
+
+    @property
+    def pages(self) -> Sequence[Page]: ...
+
+
+@dataclass(frozen=True)
+class TextLines:
+    """text.json without its words: the lines of each page, their boxes and confidence."""
+
+    language: str | None
+    pages: list[Page]
+
+
+def read_text_lines(ctx: Context[Any], location: S3Location) -> TextLines:
+    """text.json read a page at a time, each page's words dropped as it is read: the summary
+    needs lines, and the words are most of the file (about 100 KB a dense page, 300 MB at
+    3,000 pages, several times that as models)."""
+    head = ctx.storage.json_head(location, until="pages")
+    pages = []
+    for item in ctx.storage.json_items(location, "pages.item"):
+        for line in item.get("lines", []):
+            line["words"] = []
+        pages.append(Page.model_validate(item))
+    return TextLines(language=head.get("language"), pages=pages)
+
+
+def readable_sentences(text: PagedText, min_confidence: float) -> list[str]:
     """The sentences of the lines read with at least ``min_confidence`` (text layers: all)."""
     return [sentence for sentence, _ in readable_parts(text, min_confidence)]
 
 
 def readable_parts(
-    text: DocumentText, min_confidence: float, tables: DocumentTables | None = None
+    text: PagedText, min_confidence: float, tables: DocumentTables | None = None
 ) -> list[tuple[str, str | None]]:
     """Those sentences with the language of their page (the document's where a page has none),
     each page split by the rules of its own language. Lines inside a table are left out: cells
@@ -98,7 +132,7 @@ def main_language(sentences: list[str], languages: list[str | None]) -> str | No
     return max(characters, key=lambda code: characters[code]) if characters else None
 
 
-def is_readable(text: DocumentText, sentences: list[str]) -> bool:
+def is_readable(text: PagedText, sentences: list[str]) -> bool:
     """Whether the sentences are text rather than OCR noise; a text layer always is."""
     if any(page.source is PageSource.TEXT_LAYER and page.lines for page in text.pages):
         return bool(sentences)
@@ -185,7 +219,7 @@ def describe_tables(found: DocumentTables, max_tables: int = 2) -> SummaryDraft:
 
 
 def _draft(
-    request: SummarizeRequest, text: DocumentText, ctx: Context[Any]
+    request: SummarizeRequest, text: PagedText, ctx: Context[Any]
 ) -> tuple[SummaryDraft, list[str], str | None, list[str]]:
     """The summary draft, the sentences it was made from, its language and the warnings."""
     tables = _tables(request, ctx)
@@ -220,7 +254,7 @@ def _draft(
 @names_the_document
 def summarize(request: SummarizeRequest, ctx: Context[Any]) -> SummaryResult:
     document = request.document
-    text = ctx.storage.read_model(document.output.child(layout.TEXT), DocumentText)
+    text = read_text_lines(ctx, document.output.child(layout.TEXT))
     draft, sentences, language, warnings = _draft(request, text, ctx)
     summary_sentences = draft.sentences or split_sentences(draft.text, language)
     languages: list[str | None] = []
