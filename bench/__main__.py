@@ -38,6 +38,7 @@ BENCHMARKS = (
     "package_size",
     "transitions",
     "memory",
+    "function_limits",
 )
 # The module of each benchmark: only these names ever reach a command line.
 MODULES = {name: f"bench.{name}" for name in BENCHMARKS}

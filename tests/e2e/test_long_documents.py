@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -73,5 +72,5 @@ def test_each_function_is_measured_against_its_template_limits(
     # Inspect, 120 OCR batches and assemble: each counted, each timed, each measured.
     assert extract.invocations >= 122
     assert 0 < extract.longest_seconds < extract.timeout_seconds
-    assert extract.peak_mb is not None and 0 < extract.peak_mb
+    assert extract.peak_mb is not None and extract.peak_mb > 0
     assert extract.memory_mb == 3008 and extract.timeout_seconds == 900

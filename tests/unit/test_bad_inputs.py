@@ -185,7 +185,7 @@ def _pages(
     path = tmp_path / "in.pdf"
     path.write_bytes(data)
     reading = read_pdf(path, "in/doc.pdf", settings)
-    return reading.text_pages, reading.needs_ocr, reading.warnings
+    return list(reading.text_pages), reading.needs_ocr, reading.warnings
 
 
 def test_a_page_pdfium_cannot_load_is_skipped_with_a_warning(tmp_path: Path) -> None:

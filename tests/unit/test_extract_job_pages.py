@@ -78,13 +78,11 @@ class PartialJob:
         job_id: str,
         output: S3Location,
         sizes: Mapping[int, tuple[float, float]] | None = None,
-    ) -> list[OcrPage]:
+    ) -> Iterator[OcrPage]:
         self.sizes = sizes
         assert sizes is not None
-        return [
-            OcrPage(page=page(1, "first", PageSource.OCR, sizes[1][0])),
-            OcrPage(page=page(3, "third", PageSource.OCR, sizes[3][0])),
-        ]
+        yield OcrPage(page=page(1, "first", PageSource.OCR, sizes[1][0]))
+        yield OcrPage(page=page(3, "third", PageSource.OCR, sizes[3][0]))
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from scriba.models.summary import Summary, SummaryMethod
 from scriba.models.text import Box, DocumentText, Line, Page, PageSource, Word
 from scriba.stages.extract import language as language_module
 from scriba.stages.extract.language import (
+    PageFacts,
     language_shares,
     ocr_hints,
     page_languages,
@@ -68,7 +69,7 @@ def context(detector: Detector, translatable: set[str] | None = None) -> Any:
 def test_each_page_gets_its_own_language_and_short_pages_none() -> None:
     detector = Detector()
     pages = [page(1, ENGLISH * 3), page(2, FRENCH * 3), page(3, "12"), page(4, ENGLISH * 2)]
-    found, billed = page_languages(context(detector), pages)
+    found, billed = page_languages(context(detector), [PageFacts.of(p) for p in pages])
     assert found == {1: "en", 2: "fr", 4: "en"}
     assert len(detector.sent) == len(billed) == 3
     assert all(len(sample) <= language_module.PAGE_SAMPLE_CHARS for sample in detector.sent)
@@ -78,14 +79,16 @@ def test_a_long_document_is_detected_in_a_bounded_number_of_runs(monkeypatch: An
     monkeypatch.setattr(language_module, "MAX_DETECTIONS", 10)
     detector = Detector()
     pages = [page(n, (ENGLISH if n <= 50 else FRENCH) * 2) for n in range(1, 101)]
-    found, billed = page_languages(context(detector), pages)
+    found, billed = page_languages(context(detector), [PageFacts.of(p) for p in pages])
     assert len(detector.sent) == len(billed) == 10
     assert [found[n] for n in (1, 50, 51, 100)] == ["en", "en", "fr", "fr"]
 
 
 def test_shares_put_most_text_first_and_name_what_cannot_be_translated() -> None:
     pages = [page(1, ENGLISH, "en"), page(2, FRENCH * 3, "fr"), page(3, "你好" * 40, "zh")]
-    shares = language_shares(pages)
+    shares = language_shares(
+        [PageFacts.of(p) for p in pages], {p.number: p.language for p in pages if p.language}
+    )
     assert [s.language for s in shares] == ["fr", "zh", "en"]
     (warning,) = untranslatable(context(Detector()), shares)
     assert "1 of 3 page(s) are in Chinese (zh)" in warning and "apertium" in warning

@@ -17,8 +17,8 @@ from scriba.local.limits import (
     LimitsMeter,
     LimitsReport,
     Measured,
-    StatePayload,
     StateLimits,
+    StatePayload,
     measured,
     payload_size,
 )

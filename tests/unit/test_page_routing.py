@@ -147,3 +147,38 @@ def test_reading_runs_group_pages_read_alike() -> None:
         ("6", PageSource.TEXT_LAYER, "the text layer"),
     ]
     assert more == 0
+
+
+# -- a document's pages, one at a time ---------------------------------------------------------
+
+
+def test_pages_merge_in_order_one_at_a_time() -> None:
+    from scriba.stages.extract.assemble import merge_in_order
+
+    header = _line("FEDERAL REGISTER", 0.1, 0.03)
+    layer = [_page([header], PageSource.TEXT_LAYER, "pdfium", number=n) for n in (1, 2, 4, 7)]
+    picture = Box(left=0.1, top=0.2, width=0.8, height=0.6)
+    ocr = [
+        _page([_line(f"scanned page {n}", 0.15, 0.3)], PageSource.OCR, "tesseract", number=n)
+        for n in (2, 3, 5, 6, 8)
+    ]
+    merged = list(
+        merge_in_order(iter(layer), iter(ocr), {2: [picture]}, {3: "no text layer"}, 60.0)
+    )
+    assert [p.number for p in merged] == list(range(1, 9))
+    assert merged[1].source is PageSource.MIXED  # page 2: its picture's words merged in
+    assert merged[1].text == "FEDERAL REGISTER\nscanned page 2"
+    assert merged[2].why == "no text layer" and merged[2].source is PageSource.OCR
+    assert merged[3].text == "FEDERAL REGISTER" and merged[3].source is PageSource.TEXT_LAYER
+
+
+def test_a_spool_gives_back_its_pages_and_keeps_taking_more() -> None:
+    from scriba.stages.extract.spool import PageSpool
+
+    with PageSpool() as spool:
+        for n in range(1, 4):
+            spool.add(_page([_line(f"Seite {n} über Räume", 0.1, 0.1)], PageSource.OCR, "t", n))
+        assert [p.text for p in spool] == [f"Seite {n} über Räume" for n in range(1, 4)]
+        spool.add(_page([], PageSource.OCR, "t", 4))
+        assert [p.number for p in spool] == [1, 2, 3, 4] and len(spool) == 4
+        assert spool.lines().read().count(b"\n") == 4  # JSON Lines: a page a line

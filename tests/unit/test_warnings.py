@@ -25,13 +25,13 @@ def test_warnings_differing_only_in_the_page_become_one() -> None:
 def test_different_problems_stay_apart_and_single_pages_keep_their_number() -> None:
     merged = merged_warnings(
         [
-            "page 2 has a picture of 30,000 x 30,000 px, over the limit; its pictures are not OCR'd",
+            "page 2 has a picture of 30,000 x 30,000 px; its pictures are not OCR'd",
             "page 5 cannot be read: bad xref; the page is skipped",
             "page 6 cannot be read: bad xref; the page is skipped",
         ]
     )
     assert merged == [
-        "page 2 has a picture of 30,000 x 30,000 px, over the limit; its pictures are not OCR'd",
+        "page 2 has a picture of 30,000 x 30,000 px; its pictures are not OCR'd",
         "pages 5-6 (2 pages) cannot be read: bad xref; the page is skipped",
     ]
 

@@ -8,13 +8,14 @@ boto3 at moto's S3 through ``AWS_ENDPOINT_URL``. Every result a stage makes is w
 from __future__ import annotations
 
 import hashlib
+import io
 import tempfile
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, JsonValue
 
@@ -166,7 +167,7 @@ class Storage:
         folder: S3Location,
         path: str,
         kind: ArtifactKind,
-        content: BaseModel | str | bytes,
+        content: BaseModel | str | bytes | IO[bytes],
         *,
         media_type: str | None = None,
         language: str | None = None,
@@ -175,9 +176,22 @@ class Storage:
         """Writes one result at ``path`` under ``folder`` and returns its manifest entry.
 
         A model is written as JSON, text as UTF-8 (``media_type`` defaults to JSON and to plain
-        text); bytes need their ``media_type``. The entry records the media type without its
-        parameters ("text/plain", not "text/plain; charset=utf-8") and the size in bytes.
+        text); bytes, and an open file (streamed from its current position: a big result
+        written to disk first), need their ``media_type``. The entry records the media type
+        without its parameters ("text/plain", not "text/plain; charset=utf-8") and the size.
         """
+        if not isinstance(content, BaseModel | str | bytes):
+            if media_type is None:
+                raise ValueError(f"{path}: a file needs a media type")
+            size = self.upload_fileobj(content, folder.child(path), media_type)
+            return Artifact(
+                kind=kind,
+                path=path,
+                media_type=media_type.split(";", 1)[0].strip(),
+                size=size,
+                language=language,
+                details=dict(details or {}),
+            )
         if isinstance(content, BaseModel):
             data, content_type = _json(content), media_type or JSON
         elif isinstance(content, str):
@@ -201,6 +215,27 @@ class Storage:
             self._s3.upload_file(
                 str(path), location.bucket, location.key, ExtraArgs={"ContentType": content_type}
             )
+
+    def upload_fileobj(self, body: IO[bytes], location: S3Location, content_type: str) -> int:
+        """Streams an open file, from where it stands, into the bucket (multipart when big);
+        returns the bytes sent. The transfer may close the file."""
+        start = body.tell()
+        size = body.seek(0, io.SEEK_END) - start
+        body.seek(start)
+        with self._errors():
+            self._s3.upload_fileobj(
+                body, location.bucket, location.key, ExtraArgs={"ContentType": content_type}
+            )
+        return size
+
+    def lines(self, location: S3Location) -> Iterator[bytes]:
+        """The object's lines, read as its body streams in (a JSON Lines file: a page a line)."""
+        with self._errors():
+            body = self._s3.get_object(**self._object(location))["Body"]
+            try:
+                yield from body.iter_lines(chunk_size=1024 * 1024)
+            finally:
+                body.close()
 
     def copy(self, source: S3Location, target: S3Location) -> None:
         with self._errors():

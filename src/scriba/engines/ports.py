@@ -14,7 +14,7 @@ would bill for the same work. The stages pass these on; finalize prices them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -127,9 +127,10 @@ class OcrJobs(Protocol):
         job_id: str,
         output: S3Location,
         sizes: Mapping[int, tuple[float, float]] | None = None,
-    ) -> list[OcrPage]:
-        """Every page of a finished job, normalised, in page order. The service reports no page
-        sizes: ``sizes`` gives them (points, by the job document's page number)."""
+    ) -> Iterator[OcrPage]:
+        """Every page of a finished job, normalised, in page order, one at a time (a job may
+        be thousands of pages). The service reports no page sizes: ``sizes`` gives them
+        (points, by the job document's page number)."""
         ...
 
     def billed(self, pages: int) -> Billed:

@@ -380,7 +380,7 @@ def test_pages_page_through_the_api_when_the_bucket_has_no_output(stubbed: Stubb
         s3 = boto3.client("s3", region_name="us-east-1")
         s3.create_bucket(Bucket="scriba-output")
         jobs = TextractJobs(Settings(), client=client, storage=Storage(s3=s3))
-        read = jobs.pages(job_id, OUTPUT, sizes={1: (612.0, 792.0), 2: (595.0, 842.0)})
+        read = list(jobs.pages(job_id, OUTPUT, sizes={1: (612.0, 792.0), 2: (595.0, 842.0)}))
         pages = [item.page for item in read]
 
     assert_report_pages(pages)
@@ -413,7 +413,9 @@ def test_pages_are_read_from_textract_output_in_the_bucket(stubbed: Stubbed) -> 
             s3.put_object(
                 Bucket="scriba-output", Key=f"{folder}/{index + 1}", Body=json.dumps(part)
             )
-        read = TextractJobs(Settings(), client=client, storage=Storage(s3=s3)).pages(job_id, OUTPUT)
+        read = list(
+            TextractJobs(Settings(), client=client, storage=Storage(s3=s3)).pages(job_id, OUTPUT)
+        )
         pages = [item.page for item in read]
 
     assert_report_pages(pages)
@@ -433,7 +435,7 @@ def test_a_failed_job_raises_with_textract_message(stubbed: Stubbed) -> None:
         s3.create_bucket(Bucket="scriba-output")
         jobs = TextractJobs(Settings(), client=client, storage=Storage(s3=s3))
         with pytest.raises(OcrJobFailed, match="unsupported document format"):
-            jobs.pages("e" * 64, OUTPUT)
+            list(jobs.pages("e" * 64, OUTPUT))
 
 
 def test_partial_success_keeps_the_pages_and_logs_the_warnings(
@@ -448,7 +450,9 @@ def test_partial_success_keeps_the_pages_and_logs_the_warnings(
     with mock_aws(), caplog.at_level(logging.WARNING):
         s3 = boto3.client("s3", region_name="us-east-1")
         s3.create_bucket(Bucket="scriba-output")
-        read = TextractJobs(Settings(), client=client, storage=Storage(s3=s3)).pages(job_id, OUTPUT)
+        read = list(
+            TextractJobs(Settings(), client=client, storage=Storage(s3=s3)).pages(job_id, OUTPUT)
+        )
         pages = [item.page for item in read]
     assert_report_pages(pages)
     assert "INTERNAL_ERROR on page(s) 3" in caplog.text
@@ -467,3 +471,42 @@ def test_pages_from_blocks_keeps_a_blank_page() -> None:
     blank = {"BlockType": "PAGE", "Id": "p-5", "Page": 5, "Geometry": {}}
     [page] = pages_from_blocks([blank], {5: (100, 200)})
     assert (page.number, page.lines, page.width) == (5, [], 100)
+
+
+def test_a_job_is_read_a_page_at_a_time(stubbed: Stubbed) -> None:
+    """A 3,000-page job must not be held whole: the first page comes out before the files of
+    the last pages are read, and each page's blocks, split over files, stay together."""
+    client, _ = stubbed("textract")
+    job_id, responses = job_responses()
+    blocks = [block for response in responses for block in response["Blocks"]]
+    files = 11
+    size = -(-len(blocks) // files)
+    read_keys: list[str] = []
+
+    class CountingStorage(Storage):
+        def read_bytes(self, location: S3Location) -> bytes:
+            read_keys.append(location.key)
+            return super().read_bytes(location)
+
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="scriba-output")
+        folder = f"{OUTPUT.key}/{job_id}"
+        for index in range(files):
+            part = {"JobStatus": "SUCCEEDED", "Blocks": blocks[index * size : (index + 1) * size]}
+            s3.put_object(
+                Bucket="scriba-output", Key=f"{folder}/{index + 1}", Body=json.dumps(part)
+            )
+        pages = TextractJobs(Settings(), client=client, storage=CountingStorage(s3=s3)).pages(
+            job_id, OUTPUT
+        )
+        first = next(pages)
+        files_for_first = len(read_keys)
+        rest = list(pages)
+
+    # Page 1 is complete when page 2's first block is seen: the files up to that one are read.
+    page_two_starts = min(i for i, b in enumerate(blocks) if int(b.get("Page") or 1) == 2)
+    assert files_for_first == page_two_starts // size + 1
+    assert files_for_first < files
+    assert len(read_keys) == files
+    assert_report_pages([first.page, *[item.page for item in rest]])

@@ -226,7 +226,7 @@ def test_a_paged_job_gives_the_tables_json_of_the_local_path_with_the_page_break
         jobs = TextractJobs(
             Settings(textract_features=FEATURES), client=client, storage=Storage(s3=s3)
         )
-        read = jobs.pages(job_id, OUTPUT, sizes={1: (612.0, 792.0), 2: (612.0, 792.0)})
+        read = list(jobs.pages(job_id, OUTPUT, sizes={1: (612.0, 792.0), 2: (612.0, 792.0)}))
 
     aws = textract_tables(read)
     local = local_tables(tmp_path, [[FIRST], [SECOND]])
@@ -254,7 +254,7 @@ def test_job_output_in_the_bucket_gives_the_same_tables(stubbed: Stubbed) -> Non
         jobs = TextractJobs(
             Settings(textract_features=FEATURES), client=client, storage=Storage(s3=s3)
         )
-        read = jobs.pages(job_id, OUTPUT)
+        read = list(jobs.pages(job_id, OUTPUT))
     assert [len(page.tables) for page in read] == [1, 1]
     assert [t.rows for page in read for t in page.tables] == [5, 2]
 

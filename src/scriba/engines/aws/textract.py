@@ -560,14 +560,20 @@ class TextractJobs:
         job_id: str,
         output: S3Location,
         sizes: Mapping[int, PageSize] | None = None,
-    ) -> list[OcrPage]:
-        """Every page of a finished job, in page order.
+    ) -> Iterator[OcrPage]:
+        """Every page of a finished job, in page order, one page at a time.
 
+        Textract writes a job's blocks in page order, each page's PAGE block first: a page is
+        complete when the next one starts, so memory holds one result file and one page's
+        blocks, never the job's (about 2.5 MB a dense page at peak when indexed whole).
         Textract does not report page dimensions: pass ``sizes`` (points, from the PDF) to have
         them on the pages; without them a page is the unit square (boxes are fractions anyway).
         """
-        responses = self._from_bucket(job_id, output) or list(self._from_api(job_id))
-        for response in responses:
+        warnings: set[str] = set()
+        page_blocks: list[Mapping[str, Any]] = []
+        current: int | None = None
+        done = 0  # the last page given: a switch to the API starts from page 1 again
+        for response in self._responses(job_id, output):
             status = response.get("JobStatus")
             if status == "FAILED":
                 raise OcrJobFailed(
@@ -575,31 +581,60 @@ class TextractJobs:
                 )
             if status == "IN_PROGRESS":
                 raise TransientServiceError(f"Textract job {job_id} has not finished yet")
-        warnings = sorted({text for response in responses for text in warnings_of(response)})
-        for text in warnings:
+            warnings.update(warnings_of(response))
+            for block in response.get("Blocks") or []:
+                number = int(block.get("Page") or 1)
+                if number <= done:
+                    continue
+                if current is not None and number != current and page_blocks:
+                    yield from self._read_page(page_blocks, sizes)
+                    page_blocks, done = [], current
+                    if number <= done:
+                        continue
+                current = number
+                page_blocks.append(block)
+        if page_blocks:
+            yield from self._read_page(page_blocks, sizes)
+        for text in sorted(warnings):
             log.warning("Textract job %s: %s", job_id, text)
-        blocks = [block for response in responses for block in response.get("Blocks") or []]
+
+    def _read_page(
+        self, blocks: list[Mapping[str, Any]], sizes: Mapping[int, PageSize] | None
+    ) -> list[OcrPage]:
         pages = pages_from_blocks(blocks, sizes or {}, unit="pt", default_size=(1.0, 1.0))
         return ocr_pages(pages, analysis_from_blocks(blocks) if self._features else {})
 
-    def _from_bucket(self, job_id: str, output: S3Location) -> list[Mapping[str, Any]]:
-        """The job's result files ``<prefix>/<JobId>/<n>``, in order; empty when there are none."""
+    def _result_keys(self, job_id: str, output: S3Location) -> list[str]:
+        """The keys of the job's result files ``<prefix>/<JobId>/<n>``, in order; empty when
+        there are none or they cannot be listed (then the API gives the results)."""
         folder = S3Location(bucket=output.bucket, key=f"{self._prefix(output)}/{job_id}")
-        storage = self._storage
+        numbered: list[tuple[int, str]] = []
         try:
-            numbered: list[tuple[int, str]] = []
-            for stored in storage.list(folder):
+            for stored in self._storage.list(folder):
                 name = stored.key[len(folder.key) + 1 :]
                 if name.isdigit():  # skips ".s3_access_check", Textract's write probe
                     numbered.append((int(name), stored.key))
-            responses: list[Mapping[str, Any]] = []
-            for _, key in sorted(numbered):
-                data = storage.read_bytes(S3Location(bucket=output.bucket, key=key))
-                responses.append(json.loads(data))
-        except (SourceNotFound, AccessDenied, json.JSONDecodeError) as error:
+        except (SourceNotFound, AccessDenied) as error:
             log.warning("Textract job %s: output unreadable in %s (%s)", job_id, folder.uri, error)
             return []
-        return responses
+        return [key for _, key in sorted(numbered)]
+
+    def _responses(self, job_id: str, output: S3Location) -> Iterator[Mapping[str, Any]]:
+        """The job's result files, read one at a time; from the API when they are not there or
+        one cannot be read (the API gives the same results, from the first page)."""
+        keys = self._result_keys(job_id, output)
+        for key in keys:
+            try:
+                data = self._storage.read_bytes(S3Location(bucket=output.bucket, key=key))
+                response = json.loads(data)
+            except (SourceNotFound, AccessDenied, json.JSONDecodeError) as error:
+                log.warning("Textract job %s: result %s unreadable (%s)", job_id, key, error)
+                break
+            yield response
+        else:
+            if keys:
+                return
+        yield from self._from_api(job_id)
 
     def _from_api(self, job_id: str) -> Iterator[Mapping[str, Any]]:
         request: dict[str, Any] = {"JobId": job_id, "MaxResults": _PAGE_SIZE}

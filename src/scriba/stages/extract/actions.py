@@ -89,6 +89,11 @@ def text_layer_location(work: S3Location) -> S3Location:
     return work.child("text-layer.json")
 
 
+def text_layer_pages_location(work: S3Location) -> S3Location:
+    """The text-layer pages, a page a line (JSON Lines), in page order."""
+    return work.child("text-layer-pages.jsonl")
+
+
 def page_sizes_location(work: S3Location) -> S3Location:
     return work.child("page-sizes.json")
 

@@ -37,9 +37,11 @@ from scriba.stages.extract.actions import (
     PageSizes,
     page_sizes_location,
     text_layer_location,
+    text_layer_pages_location,
 )
-from scriba.stages.extract.language import detect_language, ocr_hints
+from scriba.stages.extract.language import LANGUAGE_SAMPLE_CHARS, detect_language, ocr_hints
 from scriba.stages.extract.ocr import plan_ocr
+from scriba.stages.extract.spool import PageSpool, upload_pages
 from scriba.workflow import Document, OcrPlan, Options
 
 if TYPE_CHECKING:
@@ -59,7 +61,10 @@ class Reading:
     sizes, for a PDF), and a warning per page that could not be read."""
 
     count: int
-    text_pages: list[Page] = field(default_factory=list)
+    # Spooled to a local file as they are read: a long document's pages never all in memory.
+    text_pages: PageSpool = field(default_factory=PageSpool)
+    # The start of the text layer, to tell the document's language.
+    sample: str = ""
     needs_ocr: list[int] = field(default_factory=list)
     sizes: dict[int, tuple[float, float]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -70,13 +75,18 @@ class Reading:
     # The ruled tables on the text-layer pages (scriba.media.tables), and the rules they are
     # made of, read while each page is loaded for its text layer.
     tables: list[Table] = field(default_factory=list)
-    drawings: dict[int, PageDrawing | None] = field(default_factory=dict)
+    # The text-layer pages that hold a table: linking a table over a page break looks at them.
+    table_pages: dict[int, Page] = field(default_factory=dict)
 
     def page_set(self) -> PageSet:
-        """What assemble needs of this reading: the text-layer pages, and how the rest is read."""
-        return PageSet(
-            pages=self.text_pages, tables=self.tables, pictures=self.pictures, reasons=self.reasons
-        )
+        """What assemble needs of this reading besides the text-layer pages (spooled): their
+        tables, and how the rest is read."""
+        return PageSet(pages=[], tables=self.tables, pictures=self.pictures, reasons=self.reasons)
+
+    def keep(self, page: Page) -> None:
+        self.text_pages.add(page)
+        if len(self.sample) < LANGUAGE_SAMPLE_CHARS:
+            self.sample += ("\n" if self.sample else "") + page.text
 
 
 def target_languages(options: Options, settings: Settings, name: str) -> list[str]:
@@ -133,7 +143,8 @@ def _read_page(
 ) -> None:
     from scriba.media import pdf  # noqa: PLC0415  (pypdfium2: only the extract function)
 
-    visit = _table_rules(number, reading) if settings.tables else None
+    drawings: dict[int, PageDrawing | None] = {}
+    visit = _table_rules(number, drawings) if settings.tables else None
     layer = pdf.read_text_layer(document, number, visit=visit)
     if layer.page is None or not settings.text_layer_fast_path:
         pdf.check_picture_sizes(document, number, settings.max_image_pixels)
@@ -141,7 +152,10 @@ def _read_page(
             layer.why if layer.page is None else "OCR of every page was asked for"
         )
     else:
-        reading.text_pages.append(layer.page.model_copy(update={"why": layer.why}))
+        page = layer.page.model_copy(update={"why": layer.why})
+        reading.keep(page)
+        if settings.tables:
+            _find_tables(drawings.get(number), page, reading)
         if not layer.pictures:
             return
         try:
@@ -155,26 +169,33 @@ def _read_page(
     reading.needs_ocr.append(number)
 
 
-def _table_rules(number: int, reading: Reading) -> Callable[[pdfium.PdfPage], None]:
+def _table_rules(
+    number: int, drawings: dict[int, PageDrawing | None]
+) -> Callable[[pdfium.PdfPage], None]:
     """Keeps what a loaded text-layer page draws that could make a table."""
     from scriba.media import tables  # noqa: PLC0415  (pypdfium2)
 
     def visit(loaded: pdfium.PdfPage) -> None:
-        reading.drawings[number] = tables.page_drawing(loaded)
+        drawings[number] = tables.page_drawing(loaded)
 
     return visit
 
 
-def _tables(reading: Reading) -> list[Table]:
-    """The ruled tables of the text-layer pages, in document order."""
+def _find_tables(drawing: PageDrawing | None, page: Page, reading: Reading) -> None:
+    """The ruled tables of one text-layer page, found while the page is at hand."""
     from scriba.media import tables  # noqa: PLC0415  (pypdfium2)
 
-    found = [
-        table
-        for page in reading.text_pages
-        for table in tables.tables_in(reading.drawings.get(page.number), page)
-    ]
-    return tables.numbered(found, reading.text_pages)
+    found = tables.tables_in(drawing, page)
+    if found:
+        reading.tables.extend(found)
+        reading.table_pages[page.number] = page
+
+
+def _tables(reading: Reading) -> list[Table]:
+    """The ruled tables of the text-layer pages, in document order, numbered and linked."""
+    from scriba.media import tables  # noqa: PLC0415  (pypdfium2)
+
+    return tables.numbered(reading.tables, list(reading.table_pages.values()))
 
 
 def read_pdf(path: Path, name: str, settings: Settings) -> Reading:
@@ -290,8 +311,10 @@ def inspect(request: InspectRequest, ctx: Context[Any]) -> Document:
         if found is not None:
             return _reused(ctx, identity, found)
         reading = _read(path, identity.kind, name, settings)
-    language = detect_language(ctx, "\n".join(page.text for page in reading.text_pages))
+    language = detect_language(ctx, reading.sample)
     work = layout.work_prefix(settings, identity.id)
+    with reading.text_pages:
+        upload_pages(ctx.storage, reading.text_pages, text_layer_pages_location(work))
     ctx.storage.write_model(text_layer_location(work), reading.page_set())
     if reading.sizes:
         ctx.storage.write_model(page_sizes_location(work), PageSizes(sizes=reading.sizes))

@@ -10,7 +10,8 @@ Comprehend's bill and assemble's time bounded; a run takes the language of its t
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from scriba.context import Context
@@ -50,14 +51,37 @@ def detect_language(ctx: Context[Any], text: str) -> str | None:
     return ctx.engines.language.detect(sample)
 
 
-def _runs(pages: Sequence[Page], most: int) -> list[list[Page]]:
+@dataclass(frozen=True)
+class PageFacts:
+    """What the language of a page and of the document are told from: the start of the page's
+    text, and its size. Small, so that a long document's pages need not stay in memory."""
+
+    number: int
+    head: str  # the start of the text: enough for any sample taken of it
+    letters: int
+    characters: int
+
+    @classmethod
+    def of(cls, page: Page) -> PageFacts:
+        text = page.text
+        return cls(
+            number=page.number,
+            head=text_head(text, PAGE_SAMPLE_CHARS * 2),
+            letters=sum(c.isalpha() for c in text),
+            characters=len(text),
+        )
+
+
+def _runs(pages: Sequence[PageFacts], most: int) -> list[list[PageFacts]]:
     """The pages with enough text to tell, in at most ``most`` runs of consecutive pages."""
-    telling = [p for p in pages if sum(c.isalpha() for c in p.text) >= MIN_PAGE_LETTERS]
+    telling = [p for p in pages if p.letters >= MIN_PAGE_LETTERS]
     size = -(-len(telling) // most) if telling else 1
     return [telling[start : start + size] for start in range(0, len(telling), size)]
 
 
-def page_languages(ctx: Context[Any], pages: Sequence[Page]) -> tuple[dict[int, str], list[Billed]]:
+def page_languages(
+    ctx: Context[Any], pages: Sequence[PageFacts]
+) -> tuple[dict[int, str], list[Billed]]:
     """The language of each page that has enough text to tell (page number → ISO 639-1), and
     what the detections cost. One detection per page, or per run of pages on long documents."""
     detector = ctx.engines.language
@@ -65,7 +89,7 @@ def page_languages(ctx: Context[Any], pages: Sequence[Page]) -> tuple[dict[int, 
     samples = []
     for run in runs:
         share = max(PAGE_SAMPLE_CHARS // len(run), MIN_PAGE_LETTERS)
-        samples.append(" ".join(text_head(page.text, share) for page in run))
+        samples.append(" ".join(text_head(page.head, share) for page in run))
     found: dict[int, str] = {}
     # One call for them all: Comprehend batches 25 texts a request (each billed as one).
     for run, language in zip(runs, detector.detect_each(samples), strict=True):
@@ -74,14 +98,18 @@ def page_languages(ctx: Context[Any], pages: Sequence[Page]) -> tuple[dict[int, 
     return found, [detector.billed(sample) for sample in samples]
 
 
-def language_shares(pages: Sequence[Page]) -> list[LanguageShare]:
-    """The languages of the pages, most text first: how many pages and characters each has."""
+def language_shares(
+    pages: Sequence[PageFacts], languages: Mapping[int, str]
+) -> list[LanguageShare]:
+    """The languages of the pages (``languages``: page number → code), most text first: how
+    many pages and characters each has."""
     characters: Counter[str] = Counter()
     counted: Counter[str] = Counter()
     for page in pages:
-        if page.language:
-            characters[page.language] += len(page.text)
-            counted[page.language] += 1
+        language = languages.get(page.number)
+        if language:
+            characters[language] += page.characters
+            counted[language] += 1
     return [
         LanguageShare(language=language, pages=counted[language], characters=count)
         for language, count in characters.most_common()

@@ -11,6 +11,7 @@ their picture stands, so the page reads top to bottom.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 from scriba.models.base import Model
 from scriba.models.text import Box, Line, Page, PageSource
@@ -112,7 +113,20 @@ def _span(first: int, last: int) -> str:
     return str(first) if first == last else f"{first}-{last}"
 
 
-def reading_runs(pages: Sequence[Page]) -> tuple[list[PageRun], int]:
+class ReadPage(Protocol):
+    """How a page was read: what ``reading_runs`` needs of it (a Page has it)."""
+
+    @property
+    def number(self) -> int: ...
+
+    @property
+    def source(self) -> PageSource: ...
+
+    @property
+    def why(self) -> str | None: ...
+
+
+def reading_runs(pages: Sequence[ReadPage]) -> tuple[list[PageRun], int]:
     """How the pages were read, in runs of consecutive pages read alike; at most ``MAX_RUNS``
     of them, and how many more there were."""
     runs: list[tuple[int, int, PageSource, str | None]] = []

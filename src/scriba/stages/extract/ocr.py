@@ -148,7 +148,7 @@ def check_ocr_job(request: CheckOcrJobRequest, ctx: Context[Any]) -> OcrJob:
     return OcrJob(id=job.id, status=state.status, polls=polls, message=state.message)
 
 
-def job_pages(document: Document, job: OcrJob, ctx: Context[Any]) -> list[OcrPage]:
+def job_pages(document: Document, job: OcrJob, ctx: Context[Any]) -> Iterator[OcrPage]:
     """The pages a finished job read, numbered and sized as the source's pages.
 
     The job ran on a PDF of just the OCR pages: its page n is the source's page
@@ -162,11 +162,11 @@ def job_pages(document: Document, job: OcrJob, ctx: Context[Any]) -> list[OcrPag
         sizes = {}
     job_sizes = {n: sizes[original] for n, original in originals.items() if original in sizes}
     found = _jobs(ctx, document).pages(job.id, job_output_location(document), job_sizes)
-    return [
+    return (
         numbered(read, originals[read.page.number])
         for read in found
         if read.page.number in originals
-    ]
+    )
 
 
 def numbered(read: OcrPage, number: int) -> OcrPage:
@@ -178,10 +178,8 @@ def numbered(read: OcrPage, number: int) -> OcrPage:
     )
 
 
-def batch_pages(document: Document, ctx: Context[Any]) -> list[OcrPage]:
-    """The pages the batches read, in the plan's order."""
-    found = []
+def batch_pages(document: Document, ctx: Context[Any]) -> Iterator[OcrPage]:
+    """The pages the batches read, in the plan's order, read from the bucket one at a time."""
     for number in document.ocr.pages:
         kept = ctx.storage.read_model(ocr_page_location(document, number), PageSet)
-        found.append(OcrPage(page=kept.pages[0], tables=kept.tables, fields=kept.fields))
-    return found
+        yield OcrPage(page=kept.pages[0], tables=kept.tables, fields=kept.fields)
