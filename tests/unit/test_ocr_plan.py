@@ -47,3 +47,13 @@ def test_without_jobs_every_page_is_batched_in_order() -> None:
 def test_batches_cover_every_page_once() -> None:
     assert batches(list(range(1, 11)), 4) == [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10]]
     assert batches([], 4) == []
+
+
+def test_a_long_scan_is_downloaded_at_most_a_hundred_times() -> None:
+    from scriba.stages.extract.ocr import MAX_BATCHES
+
+    pages = list(range(1, 3001))
+    plan = plan_ocr(pages, DocumentKind.TIFF, has_jobs=True, languages=[], settings=Settings())
+    assert len(plan.batches) == MAX_BATCHES == 100  # not 1,500 batches of 2 frames
+    assert {len(batch) for batch in plan.batches} == {30}
+    assert [page for batch in plan.batches for page in batch] == pages

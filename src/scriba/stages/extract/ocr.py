@@ -36,6 +36,10 @@ if TYPE_CHECKING:
     from scriba.config import Settings
 
 FINISHED = ("SUCCEEDED", "PARTIAL_SUCCESS")
+# Each batch downloads the source again (a TIFF's frames cannot be fetched alone): a 3,000-frame
+# scan in batches of 2 was 1,500 downloads of up to 500 MB. At most this many batches: 30 frames
+# a batch at 3,000, about 90 s of Textract calls (1-3 s a page) against the 900 s timeout.
+MAX_BATCHES = 100
 
 
 def batches(pages: Sequence[int], size: int) -> list[list[int]]:
@@ -54,7 +58,8 @@ def plan_ocr(
     """How the ``pages`` that need OCR are read: not at all, in one job, or in batches.
 
     A job needs an OCR service with jobs (``has_jobs``: Textract), a PDF (a job reads a PDF in
-    the bucket) and at least ``settings.ocr_job_min_pages`` pages; anything else is batched.
+    the bucket) and at least ``settings.ocr_job_min_pages`` pages; anything else is batched,
+    ``settings.ocr_batch_pages`` a batch, or more so that there are at most ``MAX_BATCHES``.
     """
     plan = OcrPlan(pages=list(pages), languages=list(languages))
     if not pages:
@@ -63,7 +68,8 @@ def plan_ocr(
         plan.mode = OcrMode.JOB
     else:
         plan.mode = OcrMode.PAGES
-        plan.batches = batches(pages, settings.ocr_batch_pages)
+        size = max(settings.ocr_batch_pages, -(-len(pages) // MAX_BATCHES))
+        plan.batches = batches(pages, size)
     return plan
 
 
