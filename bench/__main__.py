@@ -39,6 +39,7 @@ BENCHMARKS = (
     "transitions",
     "memory",
     "function_limits",
+    "long_documents",
 )
 # The module of each benchmark: only these names ever reach a command line.
 MODULES = {name: f"bench.{name}" for name in BENCHMARKS}
