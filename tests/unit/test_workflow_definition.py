@@ -16,6 +16,18 @@ from scriba.local.template import load_stack, read_template
 ROOT = Path(__file__).resolve().parents[2]
 ASL_PATH = ROOT / "statemachine" / "pipeline.asl.json"
 
+# AWS's recommended retrier for a Lambda task (Step Functions developer guide, "Handling
+# transient Lambda service exceptions"): the errors of the invocation itself, not the function's.
+LAMBDA_RETRIER = frozenset(
+    {
+        "Lambda.ServiceException",
+        "Lambda.AWSLambdaException",
+        "Lambda.SdkClientException",
+        "Lambda.TooManyRequestsException",
+        "Lambda.ClientExecutionTimeoutException",
+    }
+)
+
 
 @pytest.fixture(scope="module")
 def asl() -> dict[str, Any]:
@@ -82,6 +94,30 @@ def test_every_task_retries_throttling_and_catches_or_is_inside_a_caught_block(
             assert retry.get("JitterStrategy") == "FULL", f"{name}: retries without jitter"
             assert "MaxDelaySeconds" in retry
         assert 0 < state["TimeoutSeconds"] <= 960, f"{name}: every wait has a timeout"
+
+
+def invokes_lambda(state: dict[str, Any]) -> bool:
+    resource = str(state.get("Resource", ""))
+    return (
+        resource.endswith("FunctionArn}")
+        or ":lambda:" in resource
+        or resource.startswith("arn:aws:states:::lambda:invoke")
+    )
+
+
+def test_every_lambda_task_retries_the_whole_recommended_lambda_retrier(
+    asl: dict[str, Any],
+) -> None:
+    lambda_tasks = [
+        (name, state)
+        for name, state in all_states(asl)
+        if state["Type"] == "Task" and invokes_lambda(state)
+    ]
+    assert len(lambda_tasks) >= 10  # every stage task of the workflow, nested ones included
+    for name, state in lambda_tasks:
+        retried = {error for retry in state.get("Retry", []) for error in retry["ErrorEquals"]}
+        missing = set() if "States.ALL" in retried else LAMBDA_RETRIER - retried
+        assert not missing, f"{name} does not retry {sorted(missing)}"
 
 
 def test_retry_and_catch_names_are_real_error_types(asl: dict[str, Any]) -> None:
