@@ -130,14 +130,6 @@ def attempt_of(execution: str | None) -> int:
     return int(found.group(1)) if found else 0
 
 
-def is_document_key(key: str, settings: Settings) -> bool:
-    return (
-        key.startswith(settings.input_prefix)
-        and key.endswith(settings.input_suffix)
-        and not key.endswith("/")
-    )
-
-
 def input_objects(s3: S3Client, settings: Settings, bucket: str) -> Iterator[InputObject]:
     """The current version of every document in the input bucket, in key order.
 
@@ -149,7 +141,7 @@ def input_objects(s3: S3Client, settings: Settings, bucket: str) -> Iterator[Inp
         for page in paginator.paginate(Bucket=bucket, Prefix=settings.input_prefix):
             for version in page.get("Versions", []):
                 key = version["Key"]
-                if not version.get("IsLatest") or not is_document_key(key, settings):
+                if not version.get("IsLatest") or not layout.is_document_key(key, settings):
                     continue
                 version_id = version.get("VersionId")
                 yield InputObject(
