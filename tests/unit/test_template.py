@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from scriba.config import Settings
-from scriba.local.template import read_template
+from scriba.local.template import ACCOUNT, REGION, load_stack, read_template
+from tests.iam import Permission, Role, bedrock_invocation
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -338,11 +339,83 @@ def test_bedrock_is_limited_to_the_configured_model(resources: dict[str, Any]) -
             if any(action.startswith("bedrock:") for action in actions):
                 found.append(role_id)
                 assert actions == ["bedrock:InvokeModel"], role_id
-                assert statement["Resource"] == {
-                    "Fn::Sub": "arn:${AWS::Partition}:bedrock:${AWS::Region}::"
-                    "foundation-model/${BedrockModelId}"
-                }
+                assert "BedrockModelId" in names_in(statement["Resource"])
     assert found == ["SummarizeRole"]
+
+
+PROFILE_SOURCE = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:inference-profile"
+
+
+@pytest.mark.parametrize(
+    ("model_id", "allowed", "refused"),
+    [
+        (
+            "amazon.titan-text-express-v1",
+            [f"arn:aws:bedrock:{REGION}::foundation-model/amazon.titan-text-express-v1"],
+            [
+                "arn:aws:bedrock:us-west-2::foundation-model/amazon.titan-text-express-v1",
+                f"arn:aws:bedrock:{REGION}::foundation-model/amazon.titan-text-lite-v1",
+                f"{PROFILE_SOURCE}/us.amazon.titan-text-express-v1",
+            ],
+        ),
+        (
+            "us.amazon.nova-lite-v1:0",
+            [
+                f"{PROFILE_SOURCE}/us.amazon.nova-lite-v1:0",
+                # The profile routes to the foundation model in any of its regions.
+                f"arn:aws:bedrock:{REGION}::foundation-model/amazon.nova-lite-v1:0",
+                "arn:aws:bedrock:us-west-2::foundation-model/amazon.nova-lite-v1:0",
+                "arn:aws:bedrock:us-east-2::foundation-model/amazon.nova-lite-v1:0",
+            ],
+            [
+                f"{PROFILE_SOURCE}/eu.amazon.nova-lite-v1:0",
+                f"arn:aws:bedrock:{REGION}:210987654321:inference-profile/us.amazon.nova-lite-v1:0",
+                f"arn:aws:bedrock:{REGION}::foundation-model/amazon.nova-pro-v1:0",
+                f"arn:aws:bedrock:{REGION}::foundation-model/us.amazon.nova-lite-v1:0",
+            ],
+        ),
+        (
+            "eu.anthropic.claude-3-haiku-20240307-v1:0",
+            [
+                f"{PROFILE_SOURCE}/eu.anthropic.claude-3-haiku-20240307-v1:0",
+                "arn:aws:bedrock:eu-west-3::foundation-model/anthropic.claude-3-haiku-20240307-v1:0",
+            ],
+            [f"{PROFILE_SOURCE}/us.anthropic.claude-3-haiku-20240307-v1:0"],
+        ),
+        (
+            "apac.amazon.nova-micro-v1:0",
+            [
+                f"{PROFILE_SOURCE}/apac.amazon.nova-micro-v1:0",
+                "arn:aws:bedrock:ap-northeast-1::foundation-model/amazon.nova-micro-v1:0",
+            ],
+            ["arn:aws:bedrock:ap-northeast-1::foundation-model/amazon.nova-lite-v1:0"],
+        ),
+        (
+            "global.anthropic.claude-sonnet-4-20250514-v1:0",
+            [
+                f"{PROFILE_SOURCE}/global.anthropic.claude-sonnet-4-20250514-v1:0",
+                # A global profile's routed model ARN has no region.
+                "arn:aws:bedrock:::foundation-model/anthropic.claude-sonnet-4-20250514-v1:0",
+                "arn:aws:bedrock:sa-east-1::foundation-model/anthropic.claude-sonnet-4-20250514-v1:0",
+            ],
+            ["arn:aws:bedrock:::foundation-model/anthropic.claude-opus-4-20250514-v1:0"],
+        ),
+    ],
+)
+def test_the_summarizer_may_invoke_the_configured_model_or_profile_and_nothing_else(
+    model_id: str, allowed: list[str], refused: list[str]
+) -> None:
+    # The template resolved as CloudFormation would for this parameter (conditions included).
+    stack = load_stack(ROOT, {"BedrockModelId": model_id})
+    role = Role.of_function(stack, "SummarizeFunction")
+    for arn in allowed:
+        assert role.allows(Permission("bedrock:InvokeModel", arn)), arn
+    for arn in refused:
+        assert not role.allows(Permission("bedrock:InvokeModel", arn)), arn
+    assert not role.allows(Permission("bedrock:InvokeModelWithResponseStream", allowed[0]))
+    # What tests/iam.py checks for each Converse call the functions make.
+    for permission in bedrock_invocation(model_id):
+        assert role.allows(permission), permission
 
 
 def test_sources_are_only_read(resources: dict[str, Any]) -> None:
