@@ -141,6 +141,17 @@ def execution_name(source: Source, attempt: int = 0) -> str:
     return f"{stem}-{document_id(source)}{suffix}"
 
 
+_ATTEMPT = re.compile(r"-r(\d+)$")
+
+
+def attempt_of(execution: str | None) -> int:
+    """The attempt number in an execution name or ARN (``...-r2`` is attempt 2; none is 0)."""
+    if not execution:
+        return 0
+    found = _ATTEMPT.search(execution.rsplit(":", 1)[-1])
+    return int(found.group(1)) if found else 0
+
+
 def results_folder(settings: Settings, source: Source) -> str:
     """The document's folder below ``results_prefix`` (``document_folder`` of its key), short
     enough that every artifact key below it stays within S3's limit. A local output folder

@@ -139,6 +139,19 @@ def test_the_ocr_job_wait_loop_is_bounded_by_a_failing_poll(asl: dict[str, Any])
     # check_job raises OcrJobTimedOut after settings.ocr_job_max_polls polls (tested in stages).
 
 
+def test_the_ocr_job_start_gets_the_attempt_its_token_is_made_of(asl: dict[str, Any]) -> None:
+    # The token must change with a redrive ($$.Execution.RedriveCount, absent from moto's
+    # context object: the whole $$.Execution is passed and RedriveCount read from it if there)
+    # and must not change with the state's own retries ($$.State.RetryCount is not passed).
+    from scriba.stages.extract.actions import StartOcrJobRequest
+
+    parameters = dict(all_states(asl))["StartOcrJob"]["Parameters"]
+    assert parameters["execution_context.$"] == "$$.Execution"
+    assert "$$.State.RetryCount" not in json.dumps(parameters)
+    fields = {name.removesuffix(".$") for name in parameters}
+    assert fields <= set(StartOcrJobRequest.model_fields)
+
+
 def test_definition_parses_with_the_interpreter_that_runs_it_locally() -> None:
     from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 

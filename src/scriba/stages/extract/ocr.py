@@ -13,12 +13,14 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from scriba import layout
 from scriba.context import Context
 from scriba.engines.ports import OcrJobs, OcrPage, PageImage
 from scriba.errors import OcrJobFailed, OcrJobTimedOut, SourceNotFound
 from scriba.models.document import DocumentKind
 from scriba.stages.extract.actions import (
     CheckOcrJobRequest,
+    ExecutionContext,
     OcrBatchRequest,
     OcrBatchResult,
     OcrJob,
@@ -129,9 +131,25 @@ def start_ocr_job(request: StartOcrJobRequest, ctx: Context[Any]) -> OcrJob:
             pdf.subset_pdf(opened, document.ocr.pages, subset)
         ctx.storage.upload(subset, job_input_location(document), "application/pdf")
     job_id = jobs.start(
-        job_input_location(document), job_output_location(document), token=document.id
+        job_input_location(document), job_output_location(document), token=job_token(request)
     )
     return OcrJob(id=job_id, status="IN_PROGRESS")
+
+
+def job_token(request: StartOcrJobRequest) -> str:
+    """The idempotency token of the document's OCR job in this attempt.
+
+    Textract answers a start with a token it saw (for about seven days) with the job it started
+    then, so the token is the same for every retry of the task within one attempt (a start whose
+    answer was lost must not pay for a second job) and new for each new attempt: a sweeper's
+    re-run (``-rN`` in the execution name) or a Step Functions redrive (``RedriveCount``), which
+    would otherwise get the failed job back. The state's own RetryCount is left out on purpose.
+    ``<document id>-a<attempt>-d<redrives>``: 24 hex characters and two counts, within the 64
+    characters of ``[a-zA-Z0-9-_]`` Textract accepts.
+    """
+    context = request.execution_context or ExecutionContext()
+    attempt = layout.attempt_of(context.name or request.execution)
+    return f"{request.document.id}-a{attempt}-d{context.redrive_count}"
 
 
 def check_ocr_job(request: CheckOcrJobRequest, ctx: Context[Any]) -> OcrJob:
