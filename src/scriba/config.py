@@ -105,6 +105,10 @@ class Settings(BaseSettings):
 
     # AWS engines.
     bedrock_model_id: str = "amazon.titan-text-express-v1"
+    kms_key_arn: str | None = Field(
+        default=None,
+        description="The stack's KMS key (KmsKeyArn), if any: Textract encrypts job output with it",
+    )
     textract_features: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="TABLES and/or FORMS: use AnalyzeDocument"
     )
@@ -114,7 +118,7 @@ class Settings(BaseSettings):
     def _comma_separated(cls, value: object) -> object:
         return _split(value)
 
-    @field_validator("default_language", mode="before")
+    @field_validator("default_language", "kms_key_arn", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value

@@ -608,6 +608,7 @@ DEPLOYED_SETTINGS = {
     "languages",
     "voices",
     "bedrock_model_id",
+    "kms_key_arn",
     "summary_sentences",
     "min_text_confidence",
     "min_label_confidence",

@@ -177,3 +177,40 @@ def test_execution_context_takes_what_the_state_machine_passes() -> None:
     )
     assert (aws.name, aws.redrive_count) == ("n-r1", 2)
     assert ExecutionContext.model_validate({"Id": "x", "Name": "n"}).redrive_count == 0
+
+
+def test_with_the_stacks_kms_key_the_job_output_is_encrypted_with_it(deployed: Deployed) -> None:
+    expect_start(deployed, KMSKeyId=KEY_ARN)
+    deployed.start(Settings(output_bucket=OUTPUT, kms_key_arn=KEY_ARN))
+
+
+def test_without_a_key_the_request_names_none(deployed: Deployed) -> None:
+    expect_start(deployed)  # expected_params must match exactly: no KMSKeyId
+    # The template sets SCRIBA_KMS_KEY_ARN to "" when KmsKeyArn is empty.
+    deployed.start(Settings(output_bucket=OUTPUT, kms_key_arn=""))
+
+
+def test_the_template_gives_the_functions_the_stacks_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scriba.config import load_settings
+    from scriba.local.template import load_stack
+
+    root = Path(__file__).resolve().parents[3]
+    for key, expected in ((KEY_ARN, KEY_ARN), ("", None)):
+        extract = load_stack(root, {"KmsKeyArn": key}).functions["ExtractFunction"]
+        for name, value in extract.environment.items():
+            monkeypatch.setenv(name, value)
+        assert load_settings().kms_key_arn == expected
+
+
+def test_the_extract_role_may_use_the_key_for_textracts_output() -> None:
+    # Textract reads the job's input and writes its output with the caller's permissions: with
+    # KMSKeyId, the caller needs kms:GenerateDataKey (to write) and kms:Decrypt (to read back).
+    from scriba.local.template import load_stack
+    from tests.iam import Permission, Role
+
+    root = Path(__file__).resolve().parents[3]
+    role = Role.of_function(load_stack(root, {"KmsKeyArn": KEY_ARN}), "ExtractFunction")
+    for action in ("kms:GenerateDataKey", "kms:Decrypt"):
+        assert role.allows(Permission(action, KEY_ARN)), action
+    keyless = Role.of_function(load_stack(root), "ExtractFunction")
+    assert not keyless.allows(Permission("kms:GenerateDataKey", KEY_ARN))
