@@ -285,11 +285,15 @@ def test_scoped_resources_belong_to_this_stack(resources: dict[str, Any]) -> Non
 
 
 def own_executions(resources: dict[str, Any], resource: Any) -> bool:
-    """The ARN pattern of this stack's own executions (built from the state machine's fixed
-    name: a reference to the state machine from a function it invokes would be a cycle)."""
-    name = resources["PipelineStateMachine"]["Properties"]["Name"]["Fn::Sub"]
-    text = resource.get("Fn::Sub", "") if isinstance(resource, dict) else ""
-    return text.endswith(f":execution:{name}:*")
+    """The ARN pattern of this stack's own executions (built like the state machine's name, from
+    the stack's id: a reference to the state machine from a function it invokes would be a
+    cycle)."""
+    name_text, name_variables = resources["PipelineStateMachine"]["Properties"]["Name"]["Fn::Sub"]
+    sub = resource.get("Fn::Sub") if isinstance(resource, dict) else None
+    if not isinstance(sub, list):
+        return False
+    text, variables = sub
+    return bool(text.endswith(f":execution:{name_text}:*") and variables == name_variables)
 
 
 def test_finalize_reads_only_its_own_executions_history(resources: dict[str, Any]) -> None:
@@ -299,6 +303,42 @@ def test_finalize_reads_only_its_own_executions_history(resources: dict[str, Any
     ]
     assert as_list(statement["Action"]) == ["states:GetExecutionHistory"]
     assert all(own_executions(resources, r) for r in as_list(statement["Resource"]))
+    # Resolved, it is the execution ARN pattern of the state machine the stack makes.
+    stack = load_stack(ROOT)
+    executions = stack.state_machine.arn.replace(":stateMachine:", ":execution:") + ":*"
+    finalize = Role.of_function(stack, "FinalizeFunction")
+    granted = [s["Resource"] for s in finalize.statements if "GetExecutionHistory" in s["Action"]]
+    assert granted == [executions]
+
+
+STACK_UUID = "4f1e2b30-9a0c-11f0-8de9-0affd1e2c3b4"
+
+
+def stack_id(name: str) -> str:
+    return f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{name}/{STACK_UUID}"
+
+
+@pytest.mark.parametrize("stack_name", ["s", "scriba", "x" * 71, "x" * 72, "y" * 128])
+def test_the_state_machine_name_fits_whatever_the_stack_name(
+    template: dict[str, Any], stack_name: str
+) -> None:
+    # Step Functions names are 1 to 80 characters of [A-Za-z0-9_-]; stack names up to 128.
+    # "<stack>-pipeline" failed to deploy for stacks named with more than 71 characters.
+    from scriba.local.template import _Resolver
+
+    resolver = _Resolver(template, {})
+    resolver.pseudo.update({"AWS::StackName": stack_name, "AWS::StackId": stack_id(stack_name)})
+    name = resolver.resolve(template["Resources"]["PipelineStateMachine"]["Properties"]["Name"])
+    assert re.fullmatch(r"[A-Za-z0-9_-]{1,80}", name), name
+    assert name == f"pipeline-{STACK_UUID}"
+    # Every role that names the executions by pattern names this state machine's.
+    finalize = template["Resources"]["FinalizeRole"]["Properties"]["Policies"][0]
+    history = [
+        resolver.resolve(statement["Resource"])
+        for statement in finalize["PolicyDocument"]["Statement"]
+        if isinstance(statement, dict) and statement.get("Action") == "states:GetExecutionHistory"
+    ]
+    assert history == [f"arn:aws:states:{REGION}:{ACCOUNT}:execution:{name}:*"]
 
 
 def test_function_memory_for_the_cost_ledger_matches_the_functions(
