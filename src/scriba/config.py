@@ -105,6 +105,13 @@ class Settings(BaseSettings):
 
     # AWS engines.
     bedrock_model_id: str = "amazon.titan-text-express-v1"
+    bedrock_read_timeout_seconds: float = Field(
+        default=300,
+        gt=0,
+        le=900,
+        description="How long a Converse call may take to answer (botocore's default is 60 s; a "
+        "long context or a large model takes minutes)",
+    )
     kms_key_arn: str | None = Field(
         default=None,
         description="The stack's KMS key (KmsKeyArn), if any: Textract encrypts job output with it",
