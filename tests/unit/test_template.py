@@ -6,6 +6,7 @@ deployment choice must be safe), and references are checked by the logical ids t
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from collections.abc import Iterator
@@ -748,3 +749,43 @@ def test_every_checkov_skip_gives_its_reason(resources: dict[str, Any]) -> None:
         for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", []):
             assert re.fullmatch(r"CKV2?_AWS_\d+", skip["id"]), name
             assert len(skip.get("comment", "")) > 40, f"{name}: {skip['id']} without a reason"
+
+
+def stage_modules_of(function: dict[str, Any]) -> list[Path]:
+    """The source files of the stages a function's handler imports (``from scriba.stages import
+    tag`` is src/scriba/stages/tag.py; a package is every file in it)."""
+    handler = ROOT / function["Properties"]["CodeUri"] / "app.py"
+    stages = ROOT / "src" / "scriba" / "stages"
+    files: list[Path] = []
+    for node in ast.walk(ast.parse(handler.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module == "scriba.stages":
+            for alias in node.names:
+                package = stages / alias.name
+                files += sorted(package.rglob("*.py")) if package.is_dir() else []
+                files += (
+                    [package.with_suffix(".py")] if package.with_suffix(".py").is_file() else []
+                )
+    return files
+
+
+def test_functions_that_copy_the_source_have_room_for_the_largest_one(
+    template: dict[str, Any], resources: dict[str, Any]
+) -> None:
+    # storage.local_copy downloads the whole source to /tmp; Lambda's default is 512 MB, below
+    # MaxDocumentBytes' largest value (500 MiB) plus what the function writes beside it (an OCR
+    # job's subset PDF, the pictures sent for labelling).
+    largest = int(template["Parameters"]["MaxDocumentBytes"]["MaxValue"])
+    copying = {
+        name
+        for name, function in functions(resources).items()
+        if any(
+            "local_copy(" in path.read_text(encoding="utf-8") for path in stage_modules_of(function)
+        )
+    }
+    assert copying == {"ExtractFunction", "TagFunction"}
+    for name in copying:
+        size_mb = (
+            functions(resources)[name]["Properties"].get("EphemeralStorage", {}).get("Size", 512)
+        )
+        assert size_mb * 1024 * 1024 >= largest + 1024 * 1024 * 1024, (name, size_mb)
+        assert size_mb <= 10240, name  # Lambda's maximum
