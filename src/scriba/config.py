@@ -88,7 +88,14 @@ class Settings(BaseSettings):
     ocr_job_min_pages: int = Field(
         default=2, ge=1, description="Use an asynchronous OCR job from this many pages (AWS)"
     )
-    ocr_job_max_polls: int = Field(default=120, ge=1)
+    # How long the state machine waits for an OCR job (AWS), polling between Wait states: a
+    # base, plus an allowance per page (docs/architecture.md says where the figures come from).
+    ocr_job_wait_minutes: float = Field(
+        default=30, gt=0, description="Wait at least this long for any OCR job"
+    )
+    ocr_job_wait_minutes_per_100_pages: float = Field(
+        default=3, ge=0, description="And this much longer per 100 pages of the job"
+    )
 
     # Limits (defaults from the Textract and Rekognition limits).
     max_document_bytes: int = Field(default=500 * MB, ge=1)

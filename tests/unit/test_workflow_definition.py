@@ -134,9 +134,15 @@ def test_the_execution_has_a_timeout(asl: dict[str, Any]) -> None:
 
 def test_the_ocr_job_wait_loop_is_bounded_by_a_failing_poll(asl: dict[str, Any]) -> None:
     states = dict(all_states(asl))
+    from scriba.stages.extract.actions import OcrJob
+
     assert states["WaitForOcrJob"]["Next"] == "CheckOcrJob"
-    assert "Seconds" in states["WaitForOcrJob"]
-    # check_job raises OcrJobTimedOut after settings.ocr_job_max_polls polls (tested in stages).
+    # Each poll says how long to wait before the next; the start's answer says the first.
+    assert states["WaitForOcrJob"]["SecondsPath"] == "$.job.wait_seconds"
+    assert states["StartOcrJob"]["ResultPath"] == states["CheckOcrJob"]["ResultPath"] == "$.job"
+    assert "wait_seconds" in OcrJob.model_fields
+    # check_job raises OcrJobTimedOut once the job's wait budget is spent
+    # (tests/unit/test_ocr_job_wait.py).
 
 
 def test_the_ocr_job_start_gets_the_attempt_its_token_is_made_of(asl: dict[str, Any]) -> None:

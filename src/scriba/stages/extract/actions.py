@@ -47,6 +47,10 @@ class OcrJob(Model):
     status: str
     polls: int = 0
     message: str | None = None
+    waited: int = Field(default=0, ge=0, description="Seconds waited for the job so far")
+    wait_seconds: int = Field(
+        default=15, ge=1, description="The next Wait before a poll (the Wait's SecondsPath)"
+    )
 
 
 class InspectRequest(StageRequest):
