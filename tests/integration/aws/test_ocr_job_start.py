@@ -204,13 +204,20 @@ def test_the_template_gives_the_functions_the_stacks_key(monkeypatch: pytest.Mon
 
 def test_the_extract_role_may_use_the_key_for_textracts_output() -> None:
     # Textract reads the job's input and writes its output with the caller's permissions: with
-    # KMSKeyId, the caller needs kms:GenerateDataKey (to write) and kms:Decrypt (to read back).
+    # KMSKeyId, its guide (Calling Amazon Textract asynchronous operations, OutputConfig) asks
+    # the caller for Decrypt, ReEncrypt, GenerateDataKey and DescribeKey on the key.
     from scriba.local.template import load_stack
     from tests.iam import Permission, Role
 
     root = Path(__file__).resolve().parents[3]
     role = Role.of_function(load_stack(root, {"KmsKeyArn": KEY_ARN}), "ExtractFunction")
-    for action in ("kms:GenerateDataKey", "kms:Decrypt"):
+    for action in (
+        "kms:GenerateDataKey",
+        "kms:Decrypt",
+        "kms:DescribeKey",
+        "kms:ReEncryptFrom",
+        "kms:ReEncryptTo",
+    ):
         assert role.allows(Permission(action, KEY_ARN)), action
     keyless = Role.of_function(load_stack(root), "ExtractFunction")
     assert not keyless.allows(Permission("kms:GenerateDataKey", KEY_ARN))
