@@ -57,21 +57,24 @@ def document(pages: int) -> Document:
     )
 
 
-def poll(pages: int, settings: Settings, jobs: RunningJob) -> tuple[OcrJob, list[int]]:
+def poll(pages: int, settings: Settings, jobs: RunningJob) -> tuple[OcrJob, list[int], bool]:
     """Polls as the state machine does (Wait wait_seconds, then CheckOcrJob) until the job is
-    done or given up on; returns the last job state and every wait before a poll."""
+    done or given up on; returns the last job state, every wait before a poll, and whether the
+    job was given up on."""
     ctx = SimpleNamespace(settings=settings, engines=SimpleNamespace(ocr_jobs=jobs, name="aws"))
     job = OcrJob(id="job-1", status="IN_PROGRESS")  # what start_job returns
     waits: list[int] = []
-    while job.status == "IN_PROGRESS":
+    for _ in range(10_000):  # a wait without a bound would loop here for ever
+        if job.status != "IN_PROGRESS":
+            return job, waits, False
         waits.append(job.wait_seconds)
         request = CheckOcrJobRequest(action="check_job", document=document(pages), job=job)
         try:
             job = check_ocr_job(request, ctx)  # type: ignore[arg-type]
         except OcrJobTimedOut as error:
             assert f"of {pages} pages still IN_PROGRESS" in str(error)
-            break
-    return job, waits
+            return job, waits, True
+    raise AssertionError("the job was polled 10,000 times and never given up on")
 
 
 def _waits(pages: int, settings: Settings) -> list[int]:
@@ -82,8 +85,8 @@ def _waits(pages: int, settings: Settings) -> list[int]:
 def time_out(pages: int, settings: Settings) -> tuple[int, int]:
     """(seconds waited, polls) when a job of ``pages`` pages that never ends is given up on."""
     jobs = RunningJob()
-    job, waits = poll(pages, settings, jobs)
-    assert job.status == "IN_PROGRESS"
+    _, waits, gave_up = poll(pages, settings, jobs)
+    assert gave_up
     return sum(waits), jobs.polls
 
 
@@ -124,6 +127,7 @@ def test_polls_start_every_15_seconds_then_back_off_to_a_minute() -> None:
 
 
 def test_a_job_that_finishes_is_handed_on_with_its_polls() -> None:
-    job, waits = poll(3000, Settings(), RunningJob(done_after=12))
+    job, waits, gave_up = poll(3000, Settings(), RunningJob(done_after=12))
+    assert not gave_up
     assert (job.status, job.polls) == ("SUCCEEDED", 12)
     assert job.waited == sum(waits)
