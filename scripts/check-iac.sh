@@ -7,12 +7,16 @@
 #                                 SAM generates - event source mapping, schedule rule, function
 #                                 permissions, the plain Lambda and Step Functions resources - is
 #                                 scanned too)
-#   5. import smoke test         (each built handler, and what it imports lazily, imports with
+#   5. asl-validator             (npm, pinned: an independent check of
+#                                 statemachine/pipeline.asl.json, with the template's
+#                                 DefinitionSubstitutions filled in as the local stack reader
+#                                 resolves them: function ARNs of a stack in us-east-1)
+#   6. import smoke test         (each built handler, and what it imports lazily, imports with
 #                                 only its own package and the layer, in Python 3.12)
 # and prints the unzipped size of every built function and of the layer.
 #
 # Each tool is installed once, into its own virtual environment under .tools/ (aws-sam-cli pins an
-# exact boto3, so it never shares one). Re-running reuses them. Exit status: non-zero on the first
+# exact boto3, so it never shares one); asl-validator into .tools/asl-validator with npm. Re-running reuses them. Exit status: non-zero on the first
 # failing check; checkov fails on any failed check that is not suppressed, with a written reason,
 # in the template's Metadata.
 set -euo pipefail
@@ -24,6 +28,7 @@ TOOLS="${SCRIBA_TOOLS_DIR:-$ROOT/.tools}"
 SAM_CLI_VERSION="1.170.0"
 CFN_LINT_VERSION="1.58.0"
 CHECKOV_VERSION="3.3.30"
+ASL_VALIDATOR_VERSION="4.0.0"
 TOOL_PYTHON="${TOOL_PYTHON:-python3}"
 
 export SAM_CLI_TELEMETRY=0
@@ -82,9 +87,28 @@ install_tool() {
   echo "$requirement" >"$stamp"
 }
 
+# install_node_tool NAME PACKAGE@VERSION: an npm prefix at $TOOLS/NAME, installed once.
+install_node_tool() {
+  local requirement="$2" prefix="$TOOLS/$1"
+  local stamp="$prefix/.installed"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$requirement" ]; then
+    return
+  fi
+  command -v npm >/dev/null || {
+    echo "check-iac: npm not found (needed for $requirement); install nodejs and npm" >&2
+    exit 2
+  }
+  step "installing $requirement into ${prefix#"$ROOT"/}"
+  rm -rf "$prefix"
+  mkdir -p "$prefix"
+  quiet npm install --prefix "$prefix" --no-audit --no-fund --no-save "$requirement"
+  echo "$requirement" >"$stamp"
+}
+
 install_tool sam "aws-sam-cli==$SAM_CLI_VERSION"
 install_tool cfn-lint "cfn-lint==$CFN_LINT_VERSION"
 install_tool checkov "checkov==$CHECKOV_VERSION"
+install_node_tool asl-validator "asl-validator@$ASL_VALIDATOR_VERSION"
 SAM="$TOOLS/sam/bin/sam"
 
 # A Python 3.12 with boto3, like the Lambda runtime, for bench/cold_start.py's "as deployed" row.
@@ -97,8 +121,10 @@ fi
 step "sam validate --lint"
 "$SAM" validate --lint --template-file template.yaml
 
-step "cfn-lint $CFN_LINT_VERSION"
-"$TOOLS/cfn-lint/bin/cfn-lint" template.yaml
+step "cfn-lint $CFN_LINT_VERSION (warnings fail too)"
+# A warning that is accepted is suppressed in the resource's Metadata (cfn-lint: config:
+# ignore_checks) with the reason written next to it; there is none today.
+"$TOOLS/cfn-lint/bin/cfn-lint" --non-zero-exit-code warning template.yaml
 
 step "sam build (no containers, $("$PYTHON312" --version))"
 "$SAM" build --template-file template.yaml --build-dir .aws-sam/build --no-cached
@@ -111,6 +137,19 @@ mkdir -p .aws-sam/checks
 "$TOOLS/sam/bin/python" "$ROOT/scripts/sam_transform.py" template.yaml >.aws-sam/checks/transformed.json
 "$TOOLS/checkov/bin/checkov" --quiet --compact --skip-download --framework cloudformation \
   -f template.yaml -f .aws-sam/checks/transformed.json
+
+step "asl-validator $ASL_VALIDATOR_VERSION (statemachine/pipeline.asl.json, substitutions filled in)"
+# cfn-lint checks ASL only in inline definitions, not in DefinitionUri files. The definition is
+# written with the template's ${...} substitutions resolved by scriba's own template reader (the
+# one the local run uses; sam's Python has its one dependency, PyYAML).
+PYTHONPATH="$ROOT/src" "$TOOLS/sam/bin/python" - >.aws-sam/checks/pipeline.asl.json <<'PY'
+import pathlib
+from scriba.local.template import load_stack
+definition = load_stack(pathlib.Path(".")).state_machine.definition
+assert "${" not in definition, "a substitution the template does not define"
+print(definition)
+PY
+"$TOOLS/asl-validator/node_modules/.bin/asl-validator" --json-path .aws-sam/checks/pipeline.asl.json
 
 step "handlers import with only their package and the layer (Python 3.12, nothing from the host)"
 "$PYTHON312" - <<'PY'

@@ -5,7 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-EXTRAS=local,dev EXTRA_APT_PACKAGES="chromium chromium-driver" bash scripts/setup.sh
+EXTRA="chromium chromium-driver"
+# scripts/check-iac.sh installs asl-validator with npm (Debian's npm, unless one is installed).
+command -v npm >/dev/null || EXTRA="$EXTRA npm"
+EXTRAS=local,dev EXTRA_APT_PACKAGES="$EXTRA" bash scripts/setup.sh
 
 echo "== lint and types"
 .venv/bin/ruff check .

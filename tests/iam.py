@@ -13,6 +13,7 @@ other keys are not modelled; every role statement of the template only uses ``s3
 from __future__ import annotations
 
 import fnmatch
+import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -123,6 +124,35 @@ def _queue_arn(url: str) -> str:
     return f"arn:aws:sqs:{REGION}:{ACCOUNT}:{parts[-1]}"
 
 
+# The geographies of Bedrock's system-defined cross-region inference profiles.
+_PROFILE = re.compile(r"^(us|eu|apac|us-gov|global|jp|au|ca)\.(?=[a-z0-9-]+\.)")
+# Where a profile of each geography may route a request (one region each is enough here: IAM
+# must allow the foundation model there, not only in the region of the call).
+ROUTED_REGION = {"us": "us-west-2", "eu": "eu-west-3", "apac": "ap-northeast-1", "global": ""}
+
+
+def bedrock_invocation(model_id: str) -> list[Permission]:
+    """What IAM checks for a Converse call: with a foundation model id, that model in this
+    region; with an inference profile id, the profile in this region and account, then the
+    foundation model in the region the profile routes the request to."""
+    profile = _PROFILE.match(model_id)
+    if profile is None:
+        return [
+            Permission(
+                "bedrock:InvokeModel", f"arn:aws:bedrock:{REGION}::foundation-model/{model_id}"
+            )
+        ]
+    routed = ROUTED_REGION.get(profile.group(1), REGION)
+    model = model_id[profile.end() :]
+    return [
+        Permission(
+            "bedrock:InvokeModel",
+            f"arn:aws:bedrock:{REGION}:{ACCOUNT}:inference-profile/{model_id}",
+        ),
+        Permission("bedrock:InvokeModel", f"arn:aws:bedrock:{routed}::foundation-model/{model}"),
+    ]
+
+
 def permissions(call: Call) -> list[Permission]:
     """What IAM authorizes for ``call``: one or more actions, each on a resource."""
     params = call.params
@@ -140,10 +170,7 @@ def permissions(call: Call) -> list[Permission]:
             Permission("events:PutEvents", f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{bus}")
         ]
     if call.service == "bedrock-runtime":
-        model = str(params["modelId"])
-        return [
-            Permission("bedrock:InvokeModel", f"arn:aws:bedrock:{REGION}::foundation-model/{model}")
-        ]
+        return bedrock_invocation(str(params["modelId"]))
     return [Permission(f"{call.service}:{call.operation}", "*")]
 
 

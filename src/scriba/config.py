@@ -88,7 +88,14 @@ class Settings(BaseSettings):
     ocr_job_min_pages: int = Field(
         default=2, ge=1, description="Use an asynchronous OCR job from this many pages (AWS)"
     )
-    ocr_job_max_polls: int = Field(default=120, ge=1)
+    # How long the state machine waits for an OCR job (AWS), polling between Wait states: a
+    # base, plus an allowance per page (docs/architecture.md says where the figures come from).
+    ocr_job_wait_minutes: float = Field(
+        default=30, gt=0, description="Wait at least this long for any OCR job"
+    )
+    ocr_job_wait_minutes_per_100_pages: float = Field(
+        default=3, ge=0, description="And this much longer per 100 pages of the job"
+    )
 
     # Limits (defaults from the Textract and Rekognition limits).
     max_document_bytes: int = Field(default=500 * MB, ge=1)
@@ -105,6 +112,17 @@ class Settings(BaseSettings):
 
     # AWS engines.
     bedrock_model_id: str = "amazon.titan-text-express-v1"
+    bedrock_read_timeout_seconds: float = Field(
+        default=300,
+        gt=0,
+        le=900,
+        description="How long a Converse call may take to answer (botocore's default is 60 s; a "
+        "long context or a large model takes minutes)",
+    )
+    kms_key_arn: str | None = Field(
+        default=None,
+        description="The stack's KMS key (KmsKeyArn), if any: Textract encrypts job output with it",
+    )
     textract_features: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="TABLES and/or FORMS: use AnalyzeDocument"
     )
@@ -114,7 +132,7 @@ class Settings(BaseSettings):
     def _comma_separated(cls, value: object) -> object:
         return _split(value)
 
-    @field_validator("default_language", mode="before")
+    @field_validator("default_language", "kms_key_arn", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value

@@ -160,6 +160,9 @@ _STATES_REASONS = {
     "States.HeartbeatTimeout": "timeout",
     "Sandbox.Timedout": "timeout",
     "Runtime.ExitError": "function_crashed",
+    # Lambda's errorType when a function exceeds its MemorySize: a re-run with the same memory
+    # fails the same way, so it is its own reason (not transient, not internal_error).
+    "Runtime.OutOfMemory": "out_of_memory",
     "SweeperGaveUp": "retries_exhausted",
     "Lambda.Unknown": "function_crashed",
 }

@@ -117,6 +117,17 @@ def document_id(source: Source) -> str:
     return hashlib.sha256(identity.encode("utf-8")).hexdigest()[:24]
 
 
+def is_document_key(key: str, settings: Settings) -> bool:
+    """Whether an input key names a document: under the input prefix, with the input suffix,
+    and not a folder marker (a key ending in ``/``, the zero-byte object the S3 console's
+    "Create folder" makes). The starter and the sweeper both ask this."""
+    return (
+        key.startswith(settings.input_prefix)
+        and key.endswith(settings.input_suffix)
+        and not key.endswith("/")
+    )
+
+
 def execution_name(source: Source, attempt: int = 0) -> str:
     """A Step Functions execution name (<= 80 chars of [A-Za-z0-9_-]) unique per object version.
 
@@ -128,6 +139,17 @@ def execution_name(source: Source, attempt: int = 0) -> str:
     stem = _NAME_CHARS.sub("-", stem).strip("-")[:40] or "document"
     suffix = f"-r{attempt}" if attempt else ""
     return f"{stem}-{document_id(source)}{suffix}"
+
+
+_ATTEMPT = re.compile(r"-r(\d+)$")
+
+
+def attempt_of(execution: str | None) -> int:
+    """The attempt number in an execution name or ARN (``...-r2`` is attempt 2; none is 0)."""
+    if not execution:
+        return 0
+    found = _ATTEMPT.search(execution.rsplit(":", 1)[-1])
+    return int(found.group(1)) if found else 0
 
 
 def results_folder(settings: Settings, source: Source) -> str:

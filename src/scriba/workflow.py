@@ -122,6 +122,11 @@ class StageError(Model):
             cause = None
         if isinstance(cause, dict) and "errorMessage" in cause:
             message = str(cause["errorMessage"])
+        if self.Error == "Runtime.OutOfMemory":
+            message = (
+                f"the {stage.value} stage ran out of memory (raise its function's MemorySize "
+                f"in template.yaml for documents like this one): {message}"
+            )
         return Failure(
             stage=stage, reason=reason_for(self.Error), message=message, error_type=self.Error
         )

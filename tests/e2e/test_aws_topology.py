@@ -498,7 +498,8 @@ def test_a_two_page_scan_is_one_textract_job_awaited_by_the_state_machine(
     document_id = layout.document_id(mixed.uploads[key].source)
     [started] = mixed.asked("StartDocumentTextDetection")
     work = f"work/{document_id}"
-    assert started.params["ClientRequestToken"] == document_id
+    # The first attempt, never redriven (moto's $$.Execution has no RedriveCount: 0).
+    assert started.params["ClientRequestToken"] == f"{document_id}-a0-d0"
     assert started.params["DocumentLocation"]["S3Object"]["Bucket"] == cloud.stack.output_bucket
     assert started.params["DocumentLocation"]["S3Object"]["Name"] == f"{work}/ocr-input.pdf"
     assert started.params["OutputConfig"] == {

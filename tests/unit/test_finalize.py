@@ -214,6 +214,20 @@ def test_state_machine_errors_get_a_reason() -> None:
     assert failure.reason == "internal_error"
 
 
+def test_a_function_out_of_memory_is_said_so() -> None:
+    # What Step Functions puts at the Catch's ResultPath when Lambda kills a function at its
+    # MemorySize (errorType Runtime.OutOfMemory).
+    cause = {
+        "errorType": "Runtime.OutOfMemory",
+        "errorMessage": "RequestId: 9f3c Error: Runtime exited with error: signal: killed",
+    }
+    failure = StageError(Error="Runtime.OutOfMemory", Cause=json.dumps(cause)).failure(Stage.TAG)
+    assert failure.reason == "out_of_memory"
+    assert failure.message.startswith("the tag stage ran out of memory")
+    assert "signal: killed" in failure.message
+    assert failure.error_type == "Runtime.OutOfMemory"
+
+
 def test_the_whole_execution_state_parses_with_fields_it_does_not_need() -> None:
     state = PipelineState.model_validate(
         {"source": SOURCE.model_dump(), "options": {}, "error": {"Error": "x"}, "outcome": {}}

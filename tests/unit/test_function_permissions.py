@@ -1,14 +1,16 @@
-"""Every AWS call the sweeper makes is allowed by its role in template.yaml.
+"""Every AWS call the sweeper and the starter make is allowed by their roles in template.yaml.
 
 moto allows every call, so a missing permission only shows on AWS; here each call the sweep
 function makes (its three passes: a missed document, one whose every attempt ended without a
-manifest, a failed one re-driven) is checked against the SweepRole, on resources named as the
-template names them. The stage functions' calls are checked the same way in
-tests/e2e/test_aws_topology.py, on the whole deployed topology.
+manifest, a failed one re-driven) is checked against the SweepRole, and each call the start
+function makes (twin keys told apart by version id and by ETag included) against the StartRole,
+on resources named as the template names them. The stage functions' calls are checked the same
+way in tests/e2e/test_aws_topology.py, on the whole deployed topology.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,12 +21,13 @@ import pytest
 
 from scriba import layout
 from scriba.aws.clients import AwsClients
-from scriba.config import SweepSettings, load_settings
+from scriba.config import StartSettings, SweepSettings, load_settings
 from scriba.context import Context
 from scriba.local.resources import create_resources
 from scriba.local.template import REGION, LocalStack, load_stack
 from scriba.models.document import Source
 from scriba.models.manifest import Failure, Manifest, Stage, Status
+from scriba.stages.start import Started, start_from_message
 from scriba.stages.sweep import SweepRequest, sweep
 from tests.iam import CallRecorder, refused
 
@@ -52,9 +55,8 @@ class SweptStack:
         return Context.of(load_settings(SweepSettings), self.clients)
 
 
-@pytest.fixture
-def swept(mocked_aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[SweptStack]:
-    """The template's buckets, queues, bus and state machine on moto, and the sweep function's
+def deployed(function: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[SweptStack]:
+    """The template's buckets, queues, bus and state machine on moto, and ``function``'s
     environment as the template sets it."""
     stack = load_stack(ROOT)
     session = boto3.session.Session(region_name=REGION)
@@ -63,12 +65,22 @@ def swept(mocked_aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[SweptSt
     calls.install(session)
     clients = AwsClients(session)
     queue_urls = create_resources(stack, clients)
-    for key, value in stack.functions["SweepFunction"].environment.items():
+    for key, value in stack.functions[function].environment.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("SCRIBA_START_QUEUE_URL", queue_urls["StartQueue"])
     monkeypatch.setenv("SCRIBA_ENGINES", "aws")
     yield SweptStack(stack, clients, calls)
     calls.uninstall(session)
+
+
+@pytest.fixture
+def swept(mocked_aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[SweptStack]:
+    yield from deployed("SweepFunction", monkeypatch)
+
+
+@pytest.fixture
+def starter(mocked_aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[SweptStack]:
+    yield from deployed("StartFunction", monkeypatch)
 
 
 def test_every_call_of_the_sweeper_is_allowed_by_its_role(swept: SweptStack) -> None:
@@ -115,3 +127,54 @@ def test_every_call_of_the_sweeper_is_allowed_by_its_role(swept: SweptStack) -> 
         ("eventbridge", "PutEvents"),
     } <= operations
     assert refused(swept.stack, swept.calls.calls) == []
+
+
+def upload_event(bucket: str, key: str, version_id: str | None, etag: str) -> str:
+    """An EventBridge ``Object Created`` event, the key URL-encoded as S3 sends it."""
+    obj: dict[str, object] = {"key": key, "size": 4, "etag": etag, "sequencer": "0A"}
+    if version_id:
+        obj["version-id"] = version_id
+    return json.dumps(
+        {
+            "version": "0",
+            "id": "17793124-05d4-b198-2fde-7ededc63b103",
+            "detail-type": "Object Created",
+            "source": "aws.s3",
+            "account": "123456789012",
+            "time": "2026-12-07T00:00:00Z",
+            "region": "us-east-1",
+            "resources": [f"arn:aws:s3:::{bucket}"],
+            "detail": {
+                "version": "0",
+                "bucket": {"name": bucket},
+                "object": obj,
+                "request-id": "N4N7GDK58NMKJ12R",
+                "requester": "123456789012",
+                "source-ip-address": "1.2.3.4",
+                "reason": "PutObject",
+            },
+        }
+    )
+
+
+def test_every_call_of_the_starter_is_allowed_by_its_role(starter: SweptStack) -> None:
+    # "a b.pdf" arrives as "a+b.pdf", and "a+b.pdf" exists too: the event's version id (or,
+    # without one, its ETag) tells which object it is about, with a HEAD of that version.
+    spaced = starter.upload("a b.pdf")
+    plus = starter.upload("a+b.pdf")
+    settings = load_settings(StartSettings)
+    ctx = Context.of(settings, starter.clients)
+    starter.calls.default = "StartFunction"  # from here on: the starter's calls
+
+    by_version = start_from_message(
+        upload_event(spaced.bucket, "a+b.pdf", spaced.version_id, spaced.etag or ""), ctx
+    )
+    by_etag = start_from_message(upload_event(plus.bucket, "a+b.pdf", None, plus.etag or ""), ctx)
+
+    assert isinstance(by_version, Started) and isinstance(by_etag, Started)
+    heads = [call for call in starter.calls.calls if call.operation == "HeadObject"]
+    assert any(call.params.get("VersionId") for call in heads)
+    assert any(not call.params.get("VersionId") for call in heads)
+    operations = {(call.service, call.operation) for call in starter.calls.calls}
+    assert {("s3", "ListObjectsV2"), ("s3", "HeadObject"), ("sfn", "StartExecution")} <= operations
+    assert refused(starter.stack, starter.calls.calls) == []

@@ -9,10 +9,20 @@ from typing import Any
 import boto3
 import pytest
 
+from scriba.aws.clients import AwsClients
 from scriba.aws.storage import Storage
+from scriba.config import StartSettings
+from scriba.context import Context
 from scriba.errors import SourceNotFound
 from scriba.models.document import Source
-from scriba.stages.start import request_from_message, resolve_key, start_document
+from scriba.stages.start import (
+    Skipped,
+    Started,
+    request_from_message,
+    resolve_key,
+    start_document,
+    start_from_message,
+)
 from scriba.workflow import Options
 
 DEFINITION = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})
@@ -125,3 +135,73 @@ def test_redrive_message_carries_options(aws: dict[str, Any]) -> None:
     }
     source, options = request_from_message(json.dumps(message), Storage(aws["s3"]))
     assert source.key == "r.pdf" and options.force and options.attempt == 2
+
+
+def versioned(aws: dict[str, Any]) -> None:
+    aws["s3"].put_bucket_versioning(
+        Bucket="in-bucket", VersioningConfiguration={"Status": "Enabled"}
+    )
+
+
+def object_created(key: str, size: int, version_id: str) -> str:
+    """An EventBridge ``Object Created`` event as S3 sends it (the key URL-encoded)."""
+    return json.dumps(
+        {
+            "version": "0",
+            "id": "17793124-05d4-b198-2fde-7ededc63b103",
+            "detail-type": "Object Created",
+            "source": "aws.s3",
+            "account": "123456789012",
+            "time": "2021-11-12T00:00:00Z",
+            "region": "us-east-1",
+            "resources": ["arn:aws:s3:::in-bucket"],
+            "detail": {
+                "version": "0",
+                "bucket": {"name": "in-bucket"},
+                "object": {
+                    "key": key,
+                    "size": size,
+                    "etag": "e",
+                    "version-id": version_id,
+                    "sequencer": "00617F08299329D189",
+                },
+                "request-id": "N4N7GDK58NMKJ12R",
+                "requester": "123456789012",
+                "source-ip-address": "1.2.3.4",
+                "reason": "PutObject",
+            },
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "prefix"),
+    [("inbox/scans/", ""), ("scans/", ""), ("inbox/new+folder/", ""), ("other/r.pdf", "inbox/")],
+)
+def test_a_folder_marker_or_a_key_outside_the_prefix_starts_nothing(
+    aws: dict[str, Any], key: str, prefix: str
+) -> None:
+    # The S3 console's "Create folder" puts a zero-byte object whose key ends in "/": an
+    # Object Created event like any other. The sweeper never sends such keys; nor may the
+    # starter start them (a failed document, a Document Failed event, an alarm).
+    versioned(aws)
+    put = aws["s3"].put_object(Bucket="in-bucket", Key=key, Body=b"")
+    settings = StartSettings(state_machine_arn=aws["arn"], input_prefix=prefix)
+    ctx = Context.of(settings, AwsClients(boto3.session.Session(region_name="us-east-1")))
+
+    outcome = start_from_message(object_created(key, 0, put["VersionId"]), ctx)
+
+    assert outcome == Skipped(key=key, reason="not_a_document")
+    assert aws["sfn"].list_executions(stateMachineArn=aws["arn"])["executions"] == []
+
+
+def test_a_document_beside_a_folder_marker_is_started(aws: dict[str, Any]) -> None:
+    versioned(aws)
+    put = aws["s3"].put_object(Bucket="in-bucket", Key="inbox/scans/r 1.pdf", Body=b"%PDF-1.4")
+    settings = StartSettings(state_machine_arn=aws["arn"], input_prefix="inbox/")
+    ctx = Context.of(settings, AwsClients(boto3.session.Session(region_name="us-east-1")))
+
+    outcome = start_from_message(object_created("inbox/scans/r+1.pdf", 8, put["VersionId"]), ctx)
+
+    assert isinstance(outcome, Started) and outcome.created
+    assert len(aws["sfn"].list_executions(stateMachineArn=aws["arn"])["executions"]) == 1

@@ -19,10 +19,11 @@ from scriba.aws.clients import AwsClients
 from scriba.aws.storage import Storage
 from scriba.config import Settings
 from scriba.context import Context
+from scriba.layout import attempt_of
 from scriba.models.document import S3Location, Source
 from scriba.models.manifest import Failure, Manifest, Stage, Status
 from scriba.stages.start import request_from_message, source_from_s3_event
-from scriba.stages.sweep import GAVE_UP, SweepRequest, attempt_of, sweep
+from scriba.stages.sweep import GAVE_UP, SweepRequest, sweep
 
 REGION = "us-east-1"
 DEFINITION = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})

@@ -6,6 +6,7 @@ deployment choice must be safe), and references are checked by the logical ids t
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from collections.abc import Iterator
@@ -15,7 +16,8 @@ from typing import Any
 import pytest
 
 from scriba.config import Settings
-from scriba.local.template import read_template
+from scriba.local.template import ACCOUNT, REGION, load_stack, read_template
+from tests.iam import Permission, Role, bedrock_invocation
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -284,11 +286,15 @@ def test_scoped_resources_belong_to_this_stack(resources: dict[str, Any]) -> Non
 
 
 def own_executions(resources: dict[str, Any], resource: Any) -> bool:
-    """The ARN pattern of this stack's own executions (built from the state machine's fixed
-    name: a reference to the state machine from a function it invokes would be a cycle)."""
-    name = resources["PipelineStateMachine"]["Properties"]["Name"]["Fn::Sub"]
-    text = resource.get("Fn::Sub", "") if isinstance(resource, dict) else ""
-    return text.endswith(f":execution:{name}:*")
+    """The ARN pattern of this stack's own executions (built like the state machine's name, from
+    the stack's id: a reference to the state machine from a function it invokes would be a
+    cycle)."""
+    name_text, name_variables = resources["PipelineStateMachine"]["Properties"]["Name"]["Fn::Sub"]
+    sub = resource.get("Fn::Sub") if isinstance(resource, dict) else None
+    if not isinstance(sub, list):
+        return False
+    text, variables = sub
+    return bool(text.endswith(f":execution:{name_text}:*") and variables == name_variables)
 
 
 def test_finalize_reads_only_its_own_executions_history(resources: dict[str, Any]) -> None:
@@ -298,6 +304,42 @@ def test_finalize_reads_only_its_own_executions_history(resources: dict[str, Any
     ]
     assert as_list(statement["Action"]) == ["states:GetExecutionHistory"]
     assert all(own_executions(resources, r) for r in as_list(statement["Resource"]))
+    # Resolved, it is the execution ARN pattern of the state machine the stack makes.
+    stack = load_stack(ROOT)
+    executions = stack.state_machine.arn.replace(":stateMachine:", ":execution:") + ":*"
+    finalize = Role.of_function(stack, "FinalizeFunction")
+    granted = [s["Resource"] for s in finalize.statements if "GetExecutionHistory" in s["Action"]]
+    assert granted == [executions]
+
+
+STACK_UUID = "4f1e2b30-9a0c-11f0-8de9-0affd1e2c3b4"
+
+
+def stack_id(name: str) -> str:
+    return f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{name}/{STACK_UUID}"
+
+
+@pytest.mark.parametrize("stack_name", ["s", "scriba", "x" * 71, "x" * 72, "y" * 128])
+def test_the_state_machine_name_fits_whatever_the_stack_name(
+    template: dict[str, Any], stack_name: str
+) -> None:
+    # Step Functions names are 1 to 80 characters of [A-Za-z0-9_-]; stack names up to 128.
+    # "<stack>-pipeline" failed to deploy for stacks named with more than 71 characters.
+    from scriba.local.template import _Resolver
+
+    resolver = _Resolver(template, {})
+    resolver.pseudo.update({"AWS::StackName": stack_name, "AWS::StackId": stack_id(stack_name)})
+    name = resolver.resolve(template["Resources"]["PipelineStateMachine"]["Properties"]["Name"])
+    assert re.fullmatch(r"[A-Za-z0-9_-]{1,80}", name), name
+    assert name == f"pipeline-{STACK_UUID}"
+    # Every role that names the executions by pattern names this state machine's.
+    finalize = template["Resources"]["FinalizeRole"]["Properties"]["Policies"][0]
+    history = [
+        resolver.resolve(statement["Resource"])
+        for statement in finalize["PolicyDocument"]["Statement"]
+        if isinstance(statement, dict) and statement.get("Action") == "states:GetExecutionHistory"
+    ]
+    assert history == [f"arn:aws:states:{REGION}:{ACCOUNT}:execution:{name}:*"]
 
 
 def test_function_memory_for_the_cost_ledger_matches_the_functions(
@@ -338,11 +380,83 @@ def test_bedrock_is_limited_to_the_configured_model(resources: dict[str, Any]) -
             if any(action.startswith("bedrock:") for action in actions):
                 found.append(role_id)
                 assert actions == ["bedrock:InvokeModel"], role_id
-                assert statement["Resource"] == {
-                    "Fn::Sub": "arn:${AWS::Partition}:bedrock:${AWS::Region}::"
-                    "foundation-model/${BedrockModelId}"
-                }
+                assert "BedrockModelId" in names_in(statement["Resource"])
     assert found == ["SummarizeRole"]
+
+
+PROFILE_SOURCE = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:inference-profile"
+
+
+@pytest.mark.parametrize(
+    ("model_id", "allowed", "refused"),
+    [
+        (
+            "amazon.titan-text-express-v1",
+            [f"arn:aws:bedrock:{REGION}::foundation-model/amazon.titan-text-express-v1"],
+            [
+                "arn:aws:bedrock:us-west-2::foundation-model/amazon.titan-text-express-v1",
+                f"arn:aws:bedrock:{REGION}::foundation-model/amazon.titan-text-lite-v1",
+                f"{PROFILE_SOURCE}/us.amazon.titan-text-express-v1",
+            ],
+        ),
+        (
+            "us.amazon.nova-lite-v1:0",
+            [
+                f"{PROFILE_SOURCE}/us.amazon.nova-lite-v1:0",
+                # The profile routes to the foundation model in any of its regions.
+                f"arn:aws:bedrock:{REGION}::foundation-model/amazon.nova-lite-v1:0",
+                "arn:aws:bedrock:us-west-2::foundation-model/amazon.nova-lite-v1:0",
+                "arn:aws:bedrock:us-east-2::foundation-model/amazon.nova-lite-v1:0",
+            ],
+            [
+                f"{PROFILE_SOURCE}/eu.amazon.nova-lite-v1:0",
+                f"arn:aws:bedrock:{REGION}:210987654321:inference-profile/us.amazon.nova-lite-v1:0",
+                f"arn:aws:bedrock:{REGION}::foundation-model/amazon.nova-pro-v1:0",
+                f"arn:aws:bedrock:{REGION}::foundation-model/us.amazon.nova-lite-v1:0",
+            ],
+        ),
+        (
+            "eu.anthropic.claude-3-haiku-20240307-v1:0",
+            [
+                f"{PROFILE_SOURCE}/eu.anthropic.claude-3-haiku-20240307-v1:0",
+                "arn:aws:bedrock:eu-west-3::foundation-model/anthropic.claude-3-haiku-20240307-v1:0",
+            ],
+            [f"{PROFILE_SOURCE}/us.anthropic.claude-3-haiku-20240307-v1:0"],
+        ),
+        (
+            "apac.amazon.nova-micro-v1:0",
+            [
+                f"{PROFILE_SOURCE}/apac.amazon.nova-micro-v1:0",
+                "arn:aws:bedrock:ap-northeast-1::foundation-model/amazon.nova-micro-v1:0",
+            ],
+            ["arn:aws:bedrock:ap-northeast-1::foundation-model/amazon.nova-lite-v1:0"],
+        ),
+        (
+            "global.anthropic.claude-sonnet-4-20250514-v1:0",
+            [
+                f"{PROFILE_SOURCE}/global.anthropic.claude-sonnet-4-20250514-v1:0",
+                # A global profile's routed model ARN has no region.
+                "arn:aws:bedrock:::foundation-model/anthropic.claude-sonnet-4-20250514-v1:0",
+                "arn:aws:bedrock:sa-east-1::foundation-model/anthropic.claude-sonnet-4-20250514-v1:0",
+            ],
+            ["arn:aws:bedrock:::foundation-model/anthropic.claude-opus-4-20250514-v1:0"],
+        ),
+    ],
+)
+def test_the_summarizer_may_invoke_the_configured_model_or_profile_and_nothing_else(
+    model_id: str, allowed: list[str], refused: list[str]
+) -> None:
+    # The template resolved as CloudFormation would for this parameter (conditions included).
+    stack = load_stack(ROOT, {"BedrockModelId": model_id})
+    role = Role.of_function(stack, "SummarizeFunction")
+    for arn in allowed:
+        assert role.allows(Permission("bedrock:InvokeModel", arn)), arn
+    for arn in refused:
+        assert not role.allows(Permission("bedrock:InvokeModel", arn)), arn
+    assert not role.allows(Permission("bedrock:InvokeModelWithResponseStream", allowed[0]))
+    # What tests/iam.py checks for each Converse call the functions make.
+    for permission in bedrock_invocation(model_id):
+        assert role.allows(permission), permission
 
 
 def test_sources_are_only_read(resources: dict[str, Any]) -> None:
@@ -535,6 +649,7 @@ DEPLOYED_SETTINGS = {
     "languages",
     "voices",
     "bedrock_model_id",
+    "kms_key_arn",
     "summary_sentences",
     "min_text_confidence",
     "min_label_confidence",
@@ -634,3 +749,43 @@ def test_every_checkov_skip_gives_its_reason(resources: dict[str, Any]) -> None:
         for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", []):
             assert re.fullmatch(r"CKV2?_AWS_\d+", skip["id"]), name
             assert len(skip.get("comment", "")) > 40, f"{name}: {skip['id']} without a reason"
+
+
+def stage_modules_of(function: dict[str, Any]) -> list[Path]:
+    """The source files of the stages a function's handler imports (``from scriba.stages import
+    tag`` is src/scriba/stages/tag.py; a package is every file in it)."""
+    handler = ROOT / function["Properties"]["CodeUri"] / "app.py"
+    stages = ROOT / "src" / "scriba" / "stages"
+    files: list[Path] = []
+    for node in ast.walk(ast.parse(handler.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module == "scriba.stages":
+            for alias in node.names:
+                package = stages / alias.name
+                files += sorted(package.rglob("*.py")) if package.is_dir() else []
+                files += (
+                    [package.with_suffix(".py")] if package.with_suffix(".py").is_file() else []
+                )
+    return files
+
+
+def test_functions_that_copy_the_source_have_room_for_the_largest_one(
+    template: dict[str, Any], resources: dict[str, Any]
+) -> None:
+    # storage.local_copy downloads the whole source to /tmp; Lambda's default is 512 MB, below
+    # MaxDocumentBytes' largest value (500 MiB) plus what the function writes beside it (an OCR
+    # job's subset PDF, the pictures sent for labelling).
+    largest = int(template["Parameters"]["MaxDocumentBytes"]["MaxValue"])
+    copying = {
+        name
+        for name, function in functions(resources).items()
+        if any(
+            "local_copy(" in path.read_text(encoding="utf-8") for path in stage_modules_of(function)
+        )
+    }
+    assert copying == {"ExtractFunction", "TagFunction"}
+    for name in copying:
+        size_mb = (
+            functions(resources)[name]["Properties"].get("EphemeralStorage", {}).get("Size", 512)
+        )
+        assert size_mb * 1024 * 1024 >= largest + 1024 * 1024 * 1024, (name, size_mb)
+        assert size_mb <= 10240, name  # Lambda's maximum

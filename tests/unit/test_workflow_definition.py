@@ -16,6 +16,18 @@ from scriba.local.template import load_stack, read_template
 ROOT = Path(__file__).resolve().parents[2]
 ASL_PATH = ROOT / "statemachine" / "pipeline.asl.json"
 
+# AWS's recommended retrier for a Lambda task (Step Functions developer guide, "Handling
+# transient Lambda service exceptions"): the errors of the invocation itself, not the function's.
+LAMBDA_RETRIER = frozenset(
+    {
+        "Lambda.ServiceException",
+        "Lambda.AWSLambdaException",
+        "Lambda.SdkClientException",
+        "Lambda.TooManyRequestsException",
+        "Lambda.ClientExecutionTimeoutException",
+    }
+)
+
 
 @pytest.fixture(scope="module")
 def asl() -> dict[str, Any]:
@@ -84,6 +96,30 @@ def test_every_task_retries_throttling_and_catches_or_is_inside_a_caught_block(
         assert 0 < state["TimeoutSeconds"] <= 960, f"{name}: every wait has a timeout"
 
 
+def invokes_lambda(state: dict[str, Any]) -> bool:
+    resource = str(state.get("Resource", ""))
+    return (
+        resource.endswith("FunctionArn}")
+        or ":lambda:" in resource
+        or resource.startswith("arn:aws:states:::lambda:invoke")
+    )
+
+
+def test_every_lambda_task_retries_the_whole_recommended_lambda_retrier(
+    asl: dict[str, Any],
+) -> None:
+    lambda_tasks = [
+        (name, state)
+        for name, state in all_states(asl)
+        if state["Type"] == "Task" and invokes_lambda(state)
+    ]
+    assert len(lambda_tasks) >= 10  # every stage task of the workflow, nested ones included
+    for name, state in lambda_tasks:
+        retried = {error for retry in state.get("Retry", []) for error in retry["ErrorEquals"]}
+        missing = set() if "States.ALL" in retried else LAMBDA_RETRIER - retried
+        assert not missing, f"{name} does not retry {sorted(missing)}"
+
+
 def test_retry_and_catch_names_are_real_error_types(asl: dict[str, Any]) -> None:
     for name, state in all_states(asl):
         for rule in state.get("Retry", []) + state.get("Catch", []):
@@ -98,9 +134,28 @@ def test_the_execution_has_a_timeout(asl: dict[str, Any]) -> None:
 
 def test_the_ocr_job_wait_loop_is_bounded_by_a_failing_poll(asl: dict[str, Any]) -> None:
     states = dict(all_states(asl))
+    from scriba.stages.extract.actions import OcrJob
+
     assert states["WaitForOcrJob"]["Next"] == "CheckOcrJob"
-    assert "Seconds" in states["WaitForOcrJob"]
-    # check_job raises OcrJobTimedOut after settings.ocr_job_max_polls polls (tested in stages).
+    # Each poll says how long to wait before the next; the start's answer says the first.
+    assert states["WaitForOcrJob"]["SecondsPath"] == "$.job.wait_seconds"
+    assert states["StartOcrJob"]["ResultPath"] == states["CheckOcrJob"]["ResultPath"] == "$.job"
+    assert "wait_seconds" in OcrJob.model_fields
+    # check_job raises OcrJobTimedOut once the job's wait budget is spent
+    # (tests/unit/test_ocr_job_wait.py).
+
+
+def test_the_ocr_job_start_gets_the_attempt_its_token_is_made_of(asl: dict[str, Any]) -> None:
+    # The token must change with a redrive ($$.Execution.RedriveCount, absent from moto's
+    # context object: the whole $$.Execution is passed and RedriveCount read from it if there)
+    # and must not change with the state's own retries ($$.State.RetryCount is not passed).
+    from scriba.stages.extract.actions import StartOcrJobRequest
+
+    parameters = dict(all_states(asl))["StartOcrJob"]["Parameters"]
+    assert parameters["execution_context.$"] == "$$.Execution"
+    assert "$$.State.RetryCount" not in json.dumps(parameters)
+    fields = {name.removesuffix(".$") for name in parameters}
+    assert fields <= set(StartOcrJobRequest.model_fields)
 
 
 def test_definition_parses_with_the_interpreter_that_runs_it_locally() -> None:

@@ -67,13 +67,18 @@ class AwsClients:
         # mode runs handlers on threads); the clients themselves are.
         self._lock = threading.Lock()
 
-    def _client(self, service: str) -> Any:
+    def _client(self, service: str, read_timeout: float | None = None) -> Any:
+        """``service``'s client, made once (once per read timeout, when one is given)."""
+        key = service if read_timeout is None else f"{service}@{read_timeout:g}s"
         with self._lock:
-            if service not in self._made:
+            if key not in self._made:
                 if self._session is None:
                     self._session = session()
-                self._made[service] = self._session.client(service, **self._options)  # type: ignore[call-overload]
-            return self._made[service]
+                options = dict(self._options)
+                if read_timeout is not None:
+                    options["config"] = options["config"].merge(Config(read_timeout=read_timeout))
+                self._made[key] = self._session.client(service, **options)  # type: ignore[call-overload]
+            return self._made[key]
 
     @property
     def s3(self) -> S3Client:
@@ -108,6 +113,12 @@ class AwsClients:
     @property
     def bedrock_runtime(self) -> BedrockRuntimeClient:
         client: BedrockRuntimeClient = self._client("bedrock-runtime")
+        return client
+
+    def bedrock_runtime_waiting(self, read_timeout: float) -> BedrockRuntimeClient:
+        """The Bedrock runtime client, waiting up to ``read_timeout`` seconds for an answer: a
+        Converse call over a long context can take minutes, past the 60 s the others get."""
+        client: BedrockRuntimeClient = self._client("bedrock-runtime", read_timeout)
         return client
 
     @property

@@ -71,7 +71,8 @@ def _rekognition(settings: Settings, clients: AwsClients) -> ImageLabeler:
 def _bedrock(settings: Settings, clients: AwsClients) -> Summarizer:
     from scriba.engines.aws.bedrock import BedrockSummarizer  # noqa: PLC0415
 
-    return BedrockSummarizer(settings, client=clients.bedrock_runtime)
+    client = clients.bedrock_runtime_waiting(settings.bedrock_read_timeout_seconds)
+    return BedrockSummarizer(settings, client=client)
 
 
 def _amazon_translate(settings: Settings, clients: AwsClients) -> Translator:

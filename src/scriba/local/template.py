@@ -19,6 +19,9 @@ import yaml
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 STACK = "scriba"
+STACK_ID = (
+    f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{STACK}/00000000-0000-4000-8000-000000000000"
+)
 
 
 class _CfnLoader(yaml.SafeLoader):
@@ -155,6 +158,7 @@ class _Resolver:
             self.parameters[name] = value
         self.pseudo = {
             "AWS::StackName": STACK,
+            "AWS::StackId": STACK_ID,
             "AWS::Region": REGION,
             "AWS::AccountId": ACCOUNT,
             "AWS::Partition": "aws",

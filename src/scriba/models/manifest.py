@@ -33,7 +33,10 @@ class Stage(StrEnum):
 
 class Failure(Model):
     stage: Stage
-    reason: str = Field(description="Stable code, e.g. encrypted_document, throttled")
+    reason: str = Field(
+        description="Stable code, e.g. encrypted_document, throttled, out_of_memory (every one "
+        "is listed in docs/bad-inputs.md)"
+    )
     message: str = Field(description="For people; names the document and the problem")
     error_type: str | None = Field(default=None, description="The error name seen by the workflow")
 

@@ -126,8 +126,33 @@ def request_from_message(body: str, storage: Storage) -> tuple[Source, Options]:
     return request.source, request.options
 
 
-def start_from_message(body: str, ctx: Context[StartSettings]) -> Started:
-    """Starts the workflow for one queue message."""
+class Skipped(Model):
+    """A message about a key that is not a document (a folder marker, or outside the input
+    prefix or suffix): nothing is started, and the message is done."""
+
+    key: str
+    reason: str
+
+
+def message_key(body: str) -> str:
+    """The key a queue message names, as the message spells it (an S3 event's may be
+    URL-encoded)."""
+    message = json.loads(body)
+    if isinstance(message, dict) and message.get("source") == "aws.s3":
+        return str(message.get("detail", {}).get("object", {}).get("key", ""))
+    return PipelineInput.model_validate(message).source.key
+
+
+def start_from_message(body: str, ctx: Context[StartSettings]) -> Started | Skipped:
+    """Starts the workflow for one queue message, unless its key is not a document."""
+    key = message_key(body)
+    # As the event spells it or URL-decoded: resolve_key tries both.
+    if not (
+        layout.is_document_key(key, ctx.settings)
+        or layout.is_document_key(unquote_plus(key), ctx.settings)
+    ):
+        logger.info("not a document (a folder, or outside the prefix or suffix): %s", key)
+        return Skipped(key=key, reason="not_a_document")
     source, options = request_from_message(body, ctx.storage)
     return start_document(
         source,

@@ -29,7 +29,6 @@ Cost for 100,000 inputs: one listing of the input bucket (100 requests) and one 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -44,6 +43,7 @@ from scriba.aws.storage import Storage
 from scriba.config import Settings, SweepSettings, require
 from scriba.context import Context
 from scriba.errors import ERROR_TYPES
+from scriba.layout import attempt_of
 from scriba.models.base import Model
 from scriba.models.document import S3Location, Source
 from scriba.models.manifest import Manifest, Stage, Status
@@ -69,8 +69,6 @@ TRANSIENT_REASONS: frozenset[str] = frozenset(
     | {"ocr_job_timed_out"}
 )
 GAVE_UP = "SweeperGaveUp"  # the error name of the failure record the sweeper writes
-
-_ATTEMPT = re.compile(r"-r(\d+)$")
 
 
 class SweepRequest(Model):
@@ -122,22 +120,6 @@ class InputObject:
     last_modified: datetime
 
 
-def attempt_of(execution: str | None) -> int:
-    """The attempt number in an execution name or ARN (``...-r2`` is attempt 2; none is 0)."""
-    if not execution:
-        return 0
-    found = _ATTEMPT.search(execution.rsplit(":", 1)[-1])
-    return int(found.group(1)) if found else 0
-
-
-def is_document_key(key: str, settings: Settings) -> bool:
-    return (
-        key.startswith(settings.input_prefix)
-        and key.endswith(settings.input_suffix)
-        and not key.endswith("/")
-    )
-
-
 def input_objects(s3: S3Client, settings: Settings, bucket: str) -> Iterator[InputObject]:
     """The current version of every document in the input bucket, in key order.
 
@@ -149,7 +131,7 @@ def input_objects(s3: S3Client, settings: Settings, bucket: str) -> Iterator[Inp
         for page in paginator.paginate(Bucket=bucket, Prefix=settings.input_prefix):
             for version in page.get("Versions", []):
                 key = version["Key"]
-                if not version.get("IsLatest") or not is_document_key(key, settings):
+                if not version.get("IsLatest") or not layout.is_document_key(key, settings):
                     continue
                 version_id = version.get("VersionId")
                 yield InputObject(

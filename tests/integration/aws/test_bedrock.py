@@ -114,6 +114,33 @@ def test_a_short_document_is_one_request(stubbed: Stubbed) -> None:
     assert (draft.usage.input_tokens, draft.usage.output_tokens, draft.usage.calls) == (187, 39, 1)
 
 
+@pytest.mark.parametrize(
+    "profile",
+    ["us.amazon.nova-lite-v1:0", "eu.amazon.nova-lite-v1:0", "global.amazon.nova-lite-v1:0"],
+)
+def test_an_inference_profile_id_is_sent_as_the_model_id(stubbed: Stubbed, profile: str) -> None:
+    # Cross-region inference happens only when Converse is given the profile's id: the geography
+    # is stripped to look up the model's limits, never from the request.
+    client, stubber = stubbed("bedrock-runtime")
+    stubber.add_response(
+        "converse",
+        converse_response("The cooperative processed 1,240 tonnes of coffee.", 180, 12),
+        expected_params={
+            "modelId": profile,
+            "messages": ANY,
+            # Nova takes a system prompt: the limits are Nova Lite's, not the default.
+            "system": ANY,
+            "inferenceConfig": ANY,
+        },
+    )
+    summarizer = BedrockSummarizer(Settings(bedrock_model_id=profile), client=client)
+
+    draft = summarizer.summarize(REPORT, "en", 3)
+
+    assert summarizer.limits == MODEL_LIMITS["amazon.nova-lite"]
+    assert draft.model == profile
+
+
 def test_models_with_a_system_prompt_get_the_instruction_there(stubbed: Stubbed) -> None:
     client, stubber = stubbed("bedrock-runtime")
     stubber.add_response(

@@ -78,6 +78,8 @@ TEXTRACT_ERRORS: dict[str, type[ScribaError]] = {
     "InvalidS3ObjectException": SourceNotFound,
     "IdempotentParameterMismatchException": EngineFailed,
     "InvalidJobIdException": OcrJobFailed,
+    # The KMS key for the job's output is wrong, or the caller may not use it.
+    "InvalidKMSKeyException": AccessDenied,
     "InternalServerError": TransientServiceError,
     # Throttling (ProvisionedThroughputExceededException, ThrottlingException,
     # LimitExceededException) is in scriba.aws.errors.THROTTLING_CODES.
@@ -505,6 +507,7 @@ class TextractJobs:
         storage: Storage,
     ) -> None:
         self._features = _features(settings)
+        self._kms_key = settings.kms_key_arn
         self._client = client
         self._storage = storage
 
@@ -529,6 +532,10 @@ class TextractJobs:
             "JobTag": request_token,
             "OutputConfig": {"S3Bucket": output.bucket, "S3Prefix": self._prefix(output)},
         }
+        if self._kms_key:
+            # Without it Textract writes its output with SSE-S3, whatever the bucket's default
+            # encryption: with the stack's key, the job's output is encrypted like every result.
+            request["KMSKeyId"] = self._kms_key
         with textract_errors(document.uri):
             if self._features:
                 response: Mapping[str, Any] = self._client.start_document_analysis(

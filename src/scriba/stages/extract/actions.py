@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from scriba import layout
 from scriba.models.base import Model
@@ -47,6 +47,10 @@ class OcrJob(Model):
     status: str
     polls: int = 0
     message: str | None = None
+    waited: int = Field(default=0, ge=0, description="Seconds waited for the job so far")
+    wait_seconds: int = Field(
+        default=15, ge=1, description="The next Wait before a poll (the Wait's SecondsPath)"
+    )
 
 
 class InspectRequest(StageRequest):
@@ -63,8 +67,26 @@ class OcrBatchRequest(DocumentRequest):
     pages: list[int] = Field(min_length=1)
 
 
+class ExecutionContext(Model):
+    """What a task reads of its execution's context object (``$$.Execution``); the rest of it
+    (Id, Input, RoleArn, StartTime, RedriveTime) is ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    name: str | None = Field(default=None, alias="Name")
+    redrive_count: int = Field(
+        default=0,
+        ge=0,
+        alias="RedriveCount",
+        description="Times the execution was redriven (RedriveExecution); 0 before the first",
+    )
+
+
 class StartOcrJobRequest(DocumentRequest):
     action: Literal["start_job"]
+    execution_context: ExecutionContext | None = Field(
+        default=None, description="$$.Execution: the attempt the job token is made of"
+    )
 
 
 class CheckOcrJobRequest(DocumentRequest):

@@ -13,12 +13,14 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from scriba import layout
 from scriba.context import Context
 from scriba.engines.ports import OcrJobs, OcrPage, PageImage
 from scriba.errors import OcrJobFailed, OcrJobTimedOut, SourceNotFound
 from scriba.models.document import DocumentKind
 from scriba.stages.extract.actions import (
     CheckOcrJobRequest,
+    ExecutionContext,
     OcrBatchRequest,
     OcrBatchResult,
     OcrJob,
@@ -135,23 +137,80 @@ def start_ocr_job(request: StartOcrJobRequest, ctx: Context[Any]) -> OcrJob:
             pdf.subset_pdf(opened, document.ocr.pages, subset)
         ctx.storage.upload(subset, job_input_location(document), "application/pdf")
     job_id = jobs.start(
-        job_input_location(document), job_output_location(document), token=document.id
+        job_input_location(document), job_output_location(document), token=job_token(request)
     )
     return OcrJob(id=job_id, status="IN_PROGRESS")
 
 
+def job_token(request: StartOcrJobRequest) -> str:
+    """The idempotency token of the document's OCR job in this attempt.
+
+    Textract answers a start with a token it saw (for about seven days) with the job it started
+    then, so the token is the same for every retry of the task within one attempt (a start whose
+    answer was lost must not pay for a second job) and new for each new attempt: a sweeper's
+    re-run (``-rN`` in the execution name) or a Step Functions redrive (``RedriveCount``), which
+    would otherwise get the failed job back. The state's own RetryCount is left out on purpose.
+    ``<document id>-a<attempt>-d<redrives>``: 24 hex characters and two counts, within the 64
+    characters of ``[a-zA-Z0-9-_]`` Textract accepts.
+    """
+    context = request.execution_context or ExecutionContext()
+    attempt = layout.attempt_of(context.name or request.execution)
+    return f"{request.document.id}-a{attempt}-d{context.redrive_count}"
+
+
+# What the state machine may wait for one job at most, whatever its size: the execution's own
+# timeout (TimeoutSeconds, 6 h) less an hour for the stages after OCR.
+OCR_JOB_MAX_WAIT_SECONDS = 5 * 3600
+
+
+def job_wait_budget(pages: int, settings: Settings) -> int:
+    """Seconds the state machine waits for a job of ``pages`` pages before giving up."""
+    minutes = (
+        settings.ocr_job_wait_minutes + settings.ocr_job_wait_minutes_per_100_pages * pages / 100
+    )
+    return min(int(minutes * 60), OCR_JOB_MAX_WAIT_SECONDS)
+
+
+def next_wait(waited: int) -> int:
+    """The Wait before the next poll: 15 s for the first two minutes (small jobs end fast), 30 s
+    to ten minutes, then a minute: a 3,000-page job given two hours polls 134 times, not 480,
+    leaving GetDocumentTextDetection's few requests a second per account to the others."""
+    if waited < 120:
+        return 15
+    if waited < 600:
+        return 30
+    return 60
+
+
 def check_ocr_job(request: CheckOcrJobRequest, ctx: Context[Any]) -> OcrJob:
-    """One poll of the job; the state machine waits between polls, never a Lambda."""
+    """One poll of the job; the state machine waits between polls, never a Lambda.
+
+    The poll says how long to wait before the next (``wait_seconds``, the Wait state's
+    ``SecondsPath``), and the job may take ``job_wait_budget`` seconds: longer for more pages.
+    """
     document, job = request.document, request.job
     state = _jobs(ctx, document).state(job.id)
     polls = job.polls + 1
+    waited = job.waited + job.wait_seconds  # the Wait this poll followed
     if state.status == "FAILED":
         raise OcrJobFailed(f"OCR job {job.id} failed: {state.message}", document=document.name)
-    if state.status not in FINISHED and polls >= ctx.settings.ocr_job_max_polls:
+    budget = job_wait_budget(len(document.ocr.pages), ctx.settings)
+    if state.status not in FINISHED and waited >= budget:
         raise OcrJobTimedOut(
-            f"OCR job {job.id} still {state.status} after {polls} polls", document=document.name
+            f"OCR job {job.id} of {len(document.ocr.pages)} pages still {state.status} after "
+            f"{waited // 60} minutes ({polls} polls; the wait for a job this size is "
+            f"{budget // 60} minutes)",
+            document=document.name,
         )
-    return OcrJob(id=job.id, status=state.status, polls=polls, message=state.message)
+    wait = min(next_wait(waited), max(1, budget - waited))
+    return OcrJob(
+        id=job.id,
+        status=state.status,
+        polls=polls,
+        message=state.message,
+        waited=waited,
+        wait_seconds=wait,
+    )
 
 
 def job_pages(document: Document, job: OcrJob, ctx: Context[Any]) -> Iterator[OcrPage]:
