@@ -255,8 +255,8 @@ def test_a_chinese_letter_is_split_on_its_stops_and_summarized(summarizer):
 def test_a_long_document_is_summarized_chunk_by_chunk(summarizer, corpus):
     """The book three times over: chunks of at most CHUNK_SENTENCES, each giving its best
     sentences, and a final ranking over those winners, as the state machine's map-reduce runs."""
-    from scriba.engines.local.lexrank import CHUNK_SENTENCES, FINALISTS_PER_CHUNK  # noqa: PLC0415
-    from scriba.engines.ports import SummaryStep  # noqa: PLC0415
+    from scriba.engines.local.lexrank import CHUNK_SENTENCES, FINALISTS_PER_CHUNK
+    from scriba.engines.ports import SummaryStep
 
     book = split_sentences(pdf_text(corpus / "GeoTopo-komprimiert.pdf"), "de")
     sentences = book * 3

@@ -267,3 +267,28 @@ def test_what_travels_between_states_stays_small_at_3000_pages() -> None:
     assert len(plan.model_dump_json()) < 4 * 1024
     # The Map's result: {"calls": 1} per iteration (the state's ResultSelector).
     assert len(chunks) * len('{"calls":1},') < 8 * 1024
+
+
+class FindingNothing(CountingSummarizer):
+    """An extractive engine that finds no sentence worth quoting in any chunk."""
+
+    def summarize_step(
+        self, sentences: Sequence[str], language: str | None, n: int, step: SummaryStep
+    ) -> SummaryDraft:
+        self.requests.append((step, list(sentences)))
+        return SummaryDraft(text="", method=SummaryMethod.NONE, engine="counting")
+
+
+def test_chunks_without_prose_make_an_empty_summary_with_a_warning(storage: Storage) -> None:
+    engine = FindingNothing(per_chunk=30)
+    ctx = context(storage, engine)
+    request = stored_document(ctx, text_pages(district_sentences(100), per_page=10))
+    plan = plan_summary(request, ctx)
+    assert isinstance(plan, SummaryPlan)
+    _, result = run_level(request, plan, ctx)
+    assert isinstance(result, SummaryResult)
+    assert result.characters == 0  # HasSummary: straight to Finalize
+    assert [step for step, _ in engine.requests] == [SummaryStep.PART] * 4  # nothing to combine
+    assert result.warnings == [
+        "no sentence of the text reads as prose (headings, lists): nothing to summarize"
+    ]

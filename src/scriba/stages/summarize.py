@@ -640,9 +640,10 @@ def reduce_summary(request: ReduceSummaryRequest, ctx: Context[Any]) -> SummaryR
             spent,
             plan.first_chunks,
         )
-    final = summarizer.summarize_step(
-        groups[0] if groups else [], plan.language, sentences, SummaryStep.COMBINE
-    )
+    if groups:
+        final = summarizer.summarize_step(groups[0], plan.language, sentences, SummaryStep.COMBINE)
+    else:  # no chunk had a sentence worth quoting (an extractive engine's headings and lists)
+        final = SummaryDraft(text="", method=SummaryMethod.NONE, engine=summarizer.name)
     spent += Spent.of(final)
     tables = _tables(request, ctx) if not final.text else None
     draft, language, warnings = _no_prose(final, tables, plan.language)

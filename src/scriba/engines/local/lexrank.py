@@ -15,8 +15,8 @@ round, so the work grows linearly with the length of the document.
 Longer documents are summarized chunk by chunk, as Bedrock's are, by the state machine's
 map-reduce (``scriba.stages.summarize``): ``chunks`` cuts the document into runs of at most
 ``CHUNK_SENTENCES`` sentences (the 117-page book, about 3,100 readable sentences, is one: its
-summary is made in one step, as before), each chunk gives its best ``FINALISTS_PER_CHUNK`` sentences (map), and a
-final ranking over those winners chooses the summary (reduce).
+summary is made in one step, as before), each chunk gives its best ``FINALISTS_PER_CHUNK``
+sentences (map), and a final ranking over those winners chooses the summary (reduce).
 
 Text from PDFs is full of things that are not sentences: headings, table cells, formulas,
 table-of-contents lines, page headers and footers, URLs. They are never chosen, and neither is
