@@ -37,6 +37,7 @@ BENCHMARKS = (
     "cold_start",
     "package_size",
     "transitions",
+    "summaries",
     "memory",
 )
 # The module of each benchmark: only these names ever reach a command line.
