@@ -5,6 +5,14 @@ foliage into fragments (``S2fSdiscOvETY fea 2S``) that stay in ``text.json`` wit
 confidence but are not text worth translating or narrating. A document without readable text (a
 photo, a blank scan) is described by its picture labels instead, so that translation and
 narration still have something true to say.
+
+A long document is summarized by a map-reduce that the state machine runs, so that no task grows
+with the document: ``plan_summary`` (the Summarize state) summarizes a document of one chunk at
+once, or writes a longer one's chunks to the bucket and returns a small ``SummaryPlan``;
+``summarize_chunk`` (an iteration of the SummarizeChunks Map) makes one request for one chunk and
+writes its summary beside it, unless it is there already; ``reduce_summary`` (ReduceSummary)
+combines the summaries into ``summary.json``, or groups them into the chunks of another level.
+``summarize`` runs all of it in one process.
 """
 
 from __future__ import annotations
