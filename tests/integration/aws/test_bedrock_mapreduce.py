@@ -141,3 +141,42 @@ def test_a_throttled_chunk_task_is_throttled_and_names_its_chunk(
     )
     with pytest.raises(Throttled, match=rf"report.pdf: summary chunk 3 of {plan.chunks}: "):
         summarize_chunk(chunk_request(request, plan, 2), ctx)
+
+
+def test_every_call_of_the_map_reduce_is_allowed_by_the_summarize_role(mocked_aws: None) -> None:
+    """moto and the Stubber allow everything: each call the three actions make (S3 in documents/
+    and work/, the listing that finds a chunk done, Converse) is checked against SummarizeRole."""
+    from pathlib import Path
+
+    from botocore.stub import Stubber
+
+    from scriba.local.template import load_stack
+    from tests.iam import CallRecorder, refused
+
+    stack = load_stack(Path(__file__).resolve().parents[3])
+    assert stack.output_bucket == BUCKET  # the local name of the template's OutputBucket
+    session = boto3.session.Session(region_name="us-east-1")
+    calls = CallRecorder(default="SummarizeFunction")
+    s3 = session.client("s3")
+    s3.create_bucket(Bucket=stack.output_bucket)
+    calls.install(session)  # the test's own setup above is not the function's
+    s3 = session.client("s3")
+    client = session.client("bedrock-runtime")
+    stubber = Stubber(client)
+    stubber.activate()
+    settings = Settings(output_bucket=stack.output_bucket)  # the template's default model
+    backend = replace(BACKENDS["aws"], summarizer=lambda s, c: BedrockSummarizer(s, client=client))
+    ctx = Context.of(settings, storage=Storage(s3=s3), backend=backend)
+    request = stored_document(ctx, text_pages(district_sentences(600), per_page=15))
+    plan = plan_summary(request, ctx)
+    assert isinstance(plan, SummaryPlan)
+    for index in range(plan.chunks + 1):
+        stubber.add_response("converse", converse_response(f"Part {index} in short.", 90, 9))
+    summarize_chunk(chunk_request(request, plan, 0), ctx)  # asked, then found done
+    _, result = run_level(request, plan, ctx)
+    assert isinstance(result, SummaryResult)
+    stubber.assert_no_pending_responses()
+    calls.uninstall(session)
+    assert {c.operation for c in calls.calls} >= {"PutObject", "GetObject", "ListObjectsV2"}
+    assert "Converse" in {c.operation for c in calls.calls}
+    assert refused(stack, calls.calls) == []
