@@ -37,6 +37,7 @@ BENCHMARKS = (
     "cold_start",
     "package_size",
     "transitions",
+    "summaries",
     "memory",
     "function_limits",
     "long_documents",

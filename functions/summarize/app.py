@@ -1,4 +1,5 @@
-"""Summarize function: summarize the document's text (or describe its pictures)."""
+"""Summarize function: plan the summary (a short document is summarized at once), summarize one
+chunk of a long one (an iteration of the state machine's Map), or reduce the chunks' summaries."""
 
 from typing import Any
 
@@ -15,7 +16,7 @@ function = FunctionContext(Settings)
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
-@event_parser(model=summarize.SummarizeRequest)
-def handler(event: summarize.SummarizeRequest, context: LambdaContext) -> dict[str, Any]:
+@event_parser(model=summarize.SummarizeAction)
+def handler(event: summarize.SummarizeAction, context: LambdaContext) -> dict[str, Any]:
     log_about(event)
-    return summarize.summarize(event, function.current()).model_dump(mode="json")
+    return summarize.handle(event, function.current()).model_dump(mode="json")

@@ -177,6 +177,27 @@ class SummaryResult(Model):
     billed: list[Billed] = Field(default_factory=list, description="What its engines used")
 
 
+class SummaryPlan(Model):
+    """A long document's summary in the making: one level of the map-reduce the state machine
+    runs (a Map over ``items``, one chunk per task, then a reduce). Small whatever the document:
+    the chunks and their summaries are in the bucket, under the document's work prefix."""
+
+    level: int = Field(ge=0, description="0: chunks of the document; above: groups of summaries")
+    chunks: int = Field(ge=2, description="Chunks of this level")
+    items: list[int] = Field(description="0 .. chunks - 1: what the Map iterates over")
+    language: str | None
+    source_sentences: int = Field(ge=0, description="Sentences of the document")
+    first_chunks: int = Field(ge=2, description="Chunks of level 0")
+    usage: TokenUsage = Field(
+        default_factory=TokenUsage, description="Tokens of the levels already reduced"
+    )
+    usage_estimated: bool = False
+    billed: list[Billed] = Field(
+        default_factory=list, description="What the levels already reduced used"
+    )
+    warnings: list[str] = Field(default_factory=list)
+
+
 class TranslationResult(Model):
     artifact: Artifact
     characters: int = Field(ge=0)

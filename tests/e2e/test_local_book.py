@@ -31,6 +31,9 @@ def test_the_book(corpus: Path, tmp_path: Path) -> None:
     sentences = set(split_sentences(text.plain_text, "de"))
     assert summary.language == "de"
     assert summary.sentences and all(sentence in sentences for sentence in summary.sentences)
+    # About 3,100 readable sentences: one chunk, summarized in the Summarize task itself (no Map).
+    entry = manifest.artifact(ArtifactKind.SUMMARY)
+    assert entry is not None and "chunks" not in entry.details
     # No German pair is installed for Apertium: the translation fails with a reason that names
     # what is supported, and everything else is delivered.
     assert manifest.status is Status.PARTIAL

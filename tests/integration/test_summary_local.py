@@ -250,3 +250,35 @@ def test_a_chinese_letter_is_split_on_its_stops_and_summarized(summarizer):
     assert_extract_in_order(sentences, draft, 3)
     # Ranked by shared words (character pairs): the sentences about revenue in Asia lead.
     assert any("收入" in sentence for sentence in draft.sentences)
+
+
+def test_a_long_document_is_summarized_chunk_by_chunk(summarizer, corpus):
+    """The book three times over: chunks of at most CHUNK_SENTENCES, each giving its best
+    sentences, and a final ranking over those winners, as the state machine's map-reduce runs."""
+    from scriba.engines.local.lexrank import CHUNK_SENTENCES, FINALISTS_PER_CHUNK
+    from scriba.engines.ports import SummaryStep
+
+    book = split_sentences(pdf_text(corpus / "GeoTopo-komprimiert.pdf"), "de")
+    sentences = book * 3
+    chunks = summarizer.chunks(sentences, "de", 5)
+    assert len(chunks) == -(-len(sentences) // CHUNK_SENTENCES) >= 3
+    assert [s for chunk in chunks for s in chunk] == [s for s in sentences if s.strip()]
+    winners: list[str] = []
+    for chunk in chunks:
+        part = summarizer.summarize_step(chunk, "de", 5, SummaryStep.PART)
+        # At most that many (near duplicates of a chosen sentence are left out), and never fewer
+        # than the summary needs.
+        assert 5 <= len(part.sentences) <= FINALISTS_PER_CHUNK
+        assert part.units() == part.sentences  # extractive: the next step chooses among them
+        assert_extract_in_order(chunk, part, len(part.sentences))
+        assert part.usage is not None and part.usage_estimated
+        winners += part.units()
+    final = summarizer.summarize_step(winners, "de", 5, SummaryStep.COMBINE)
+    assert len(final.sentences) == 5 and set(final.sentences) <= set(book)
+    assert all(6 <= len(sentence.split()) <= 80 for sentence in final.sentences)
+
+
+def test_a_document_of_one_chunk_is_summarized_as_before(summarizer, corpus):
+    sentences = split_sentences(pdf_text(corpus / "pdflatex-4-pages.pdf"), "en")
+    assert len(summarizer.chunks(sentences, "en", 5)) == 1
+    assert summarizer.summarize(sentences, "en", 5) == summarizer._extract(sentences, "en", 5)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from pydantic import Field
@@ -73,6 +74,23 @@ class SummaryDraft(Model):
         default=False, description="Tokens a language model would have used (a local summary)"
     )
     billed: list[Billed] = Field(default_factory=list)
+
+    def units(self) -> list[str]:
+        """What a later step of a map-reduce reads of this draft: an extractive draft's
+        sentences (the next step chooses among them, unchanged), a written one's text whole."""
+        if self.method is SummaryMethod.EXTRACTIVE:
+            return list(self.sentences)
+        return [self.text] if self.text else []
+
+
+class SummaryStep(StrEnum):
+    """What one step of a map-reduce summary is asked: one part of the document (map), the
+    summaries of some consecutive parts (an intermediate reduce of a very long document), or the
+    summaries of all parts (the last reduce: the summary)."""
+
+    PART = "part"
+    COMBINE_PART = "combine-part"
+    COMBINE = "combine"
 
 
 class TranslatedText(Model):
@@ -159,7 +177,26 @@ class Summarizer(Protocol):
         self, sentences: Sequence[str], language: str | None, max_sentences: int
     ) -> SummaryDraft:
         """A summary of the document given as its sentences, in document order; the draft says
-        what it cost (``billed``)."""
+        what it cost (``billed``). A document of one chunk (``chunks``) takes one request."""
+        ...
+
+    def chunks(
+        self, sentences: Sequence[str], language: str | None, max_sentences: int
+    ) -> list[list[str]]:
+        """Consecutive ``sentences`` (a long one may be cut in pieces) packed into chunks that
+        one request (``summarize_step``) each takes whole; joined, they give back every word in
+        order. One chunk (or none): ``summarize`` does the document in one request."""
+        ...
+
+    def summarize_step(
+        self,
+        sentences: Sequence[str],
+        language: str | None,
+        max_sentences: int,
+        step: SummaryStep,
+    ) -> SummaryDraft:
+        """One request of a map-reduce: the summary of one chunk (``step``), with its cost.
+        The state machine runs the map-reduce, one chunk per task."""
         ...
 
 

@@ -2,8 +2,13 @@
 
 The model id is a setting (Titan Text Express by default), so the request must fit any model's
 context window: the document's sentences are packed into chunks that fit with the prompt and the
-answer; each chunk is summarized (map), then the summaries are summarized together (reduce), again
-in chunks if they are still too long, until one request holds everything.
+answer (``chunks``); each chunk is summarized (map), then the summaries are summarized together
+(reduce), again in chunks if they are still too long, until one request holds everything.
+
+In the workflow the state machine runs that map-reduce, one request per task
+(``summarize_step``; ``scriba.stages.summarize``): a long document is never a long Lambda, and a
+retry redoes one request. ``summarize`` runs the whole of it in one process, for a document of
+one chunk (one request) and for callers outside the workflow.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from scriba.aws.errors import service_errors
 from scriba.cost.units import bedrock_tokens
-from scriba.engines.ports import SummaryDraft
+from scriba.engines.ports import SummaryDraft, SummaryStep
 from scriba.errors import (
     AccessDenied,
     EngineFailed,
@@ -133,26 +138,32 @@ def _pieces(text: str, budget: int) -> Iterator[str]:
         yield " ".join(piece)
 
 
-def chunk_sentences(sentences: Sequence[str], budget: int) -> list[str]:
-    """Consecutive sentences packed into chunks of at most ``budget`` estimated tokens.
+def pack_sentences(sentences: Sequence[str], budget: int) -> list[list[str]]:
+    """Consecutive sentences (a sentence over ``budget`` in pieces) packed into chunks of at
+    most ``budget`` estimated tokens once joined with spaces.
 
     The estimate is additive (plus one token per joining space), so the sum of the parts' estimates
     bounds the chunk's own estimate.
     """
-    chunks: list[str] = []
+    chunks: list[list[str]] = []
     current: list[str] = []
     size = 0
     for sentence in sentences:
         for piece in _pieces(sentence, budget):
             cost = estimate_tokens(piece) + 1
             if current and size + cost > budget:
-                chunks.append(" ".join(current))
+                chunks.append(current)
                 current, size = [], 0
             current.append(piece)
             size += cost
     if current:
-        chunks.append(" ".join(current))
+        chunks.append(current)
     return chunks
+
+
+def chunk_sentences(sentences: Sequence[str], budget: int) -> list[str]:
+    """``pack_sentences``, each chunk joined into the text of one request."""
+    return [" ".join(chunk) for chunk in pack_sentences(sentences, budget)]
 
 
 def _language_clause(language: str | None) -> str:
@@ -279,6 +290,45 @@ class BedrockSummarizer:
             sentences = sentences[:-1]
         return " ".join(sentences)
 
+    def _budget(self, max_sentences: int, language: str | None) -> int:
+        budget = self.input_budget(max_sentences, language)
+        if budget < 2 * self.output_tokens(max_sentences):
+            raise EngineFailed(
+                f"Bedrock {self.model_id}: a context window of {self.limits.context_tokens} "
+                f"tokens leaves no room to combine summaries of {max_sentences} sentences"
+            )
+        return budget
+
+    def chunks(
+        self, sentences: Sequence[str], language: str | None, max_sentences: int
+    ) -> list[list[str]]:
+        parts = [sentence.strip() for sentence in sentences if sentence.strip()]
+        if not parts:
+            return []
+        return pack_sentences(parts, self._budget(max_sentences, language))
+
+    def _draft(self, text: str, language: str | None, usage: TokenUsage) -> SummaryDraft:
+        return SummaryDraft(
+            text=text,
+            sentences=split_sentences(text, language),
+            method=SummaryMethod.ABSTRACTIVE,
+            engine=ENGINE,
+            model=self.model_id,
+            usage=usage,
+            billed=bedrock_tokens(self.model_id, usage),
+        )
+
+    def summarize_step(
+        self,
+        sentences: Sequence[str],
+        language: str | None,
+        max_sentences: int,
+        step: SummaryStep,
+    ) -> SummaryDraft:
+        """One Converse request: the chunk (one of ``chunks``) joined, with the step's prompt."""
+        text, spent = self._converse(step.value, " ".join(sentences), language, max_sentences)
+        return self._draft(text, language, spent)
+
     def summarize(
         self, sentences: Sequence[str], language: str | None, max_sentences: int
     ) -> SummaryDraft:
@@ -293,31 +343,17 @@ class BedrockSummarizer:
                 model=self.model_id,
                 usage=usage,
             )
-        budget = self.input_budget(max_sentences, language)
-        if budget < 2 * self.output_tokens(max_sentences):
-            raise EngineFailed(
-                f"Bedrock {self.model_id}: a context window of {self.limits.context_tokens} "
-                f"tokens leaves no room to combine summaries of {max_sentences} sentences"
-            )
-        kind = "document"
+        combining = False
         for level in range(MAX_LEVELS):
-            chunks = chunk_sentences(parts, budget)
+            chunks = self.chunks(parts, language, max_sentences)
             if len(chunks) == 1:
-                text, spent = self._converse(kind, chunks[0], language, max_sentences)
-                usage += spent
-                return SummaryDraft(
-                    text=text,
-                    sentences=split_sentences(text, language),
-                    method=SummaryMethod.ABSTRACTIVE,
-                    engine=ENGINE,
-                    model=self.model_id,
-                    usage=usage,
-                    billed=bedrock_tokens(self.model_id, usage),
-                )
-            step = "part" if kind == "document" else "combine-part"
+                kind = SummaryStep.COMBINE.value if combining else "document"
+                text, spent = self._converse(kind, " ".join(chunks[0]), language, max_sentences)
+                return self._draft(text, language, usage + spent)
+            step = SummaryStep.COMBINE_PART if combining else SummaryStep.PART
             summaries: list[str] = []
             for chunk in chunks:
-                text, spent = self._converse(step, chunk, language, max_sentences)
+                text, spent = self._converse(step.value, " ".join(chunk), language, max_sentences)
                 usage += spent
                 summaries.append(text)
             log.info("Bedrock %s: level %d summarized %d chunks", self.model_id, level, len(chunks))
@@ -326,7 +362,7 @@ class BedrockSummarizer:
                     f"Bedrock {self.model_id}: summaries are not getting shorter than their "
                     "input; giving up"
                 )
-            parts, kind = summaries, "combine"
+            parts, combining = summaries, True
         raise EngineFailed(
             f"Bedrock {self.model_id}: the document did not fit after {MAX_LEVELS} levels of "
             "summaries"

@@ -12,6 +12,12 @@ A 117-page book has thousands of sentences and LexRank is quadratic: candidates 
 consecutive sections of at most ``SECTION`` sentences, the best of each section go on to a final
 round, so the work grows linearly with the length of the document.
 
+Longer documents are summarized chunk by chunk, as Bedrock's are, by the state machine's
+map-reduce (``scriba.stages.summarize``): ``chunks`` cuts the document into runs of at most
+``CHUNK_SENTENCES`` sentences (the 117-page book, about 3,100 readable sentences, is one: its
+summary is made in one step, as before), each chunk gives its best ``FINALISTS_PER_CHUNK``
+sentences (map), and a final ranking over those winners chooses the summary (reduce).
+
 Text from PDFs is full of things that are not sentences: headings, table cells, formulas,
 table-of-contents lines, page headers and footers, URLs. They are never chosen, and neither is
 a near duplicate of a sentence already chosen. Every sentence of the summary is a sentence of
@@ -32,7 +38,7 @@ import numpy as np
 import numpy.typing as npt
 
 from scriba.cost.units import bedrock_tokens
-from scriba.engines.ports import SummaryDraft
+from scriba.engines.ports import SummaryDraft, SummaryStep
 from scriba.media.chunking import estimate_tokens
 from scriba.models.summary import SummaryMethod, TokenUsage
 
@@ -51,6 +57,10 @@ MAX_WORDS = 80  # longer "sentences" are glued tables or lists
 MIN_LETTER_SHARE = 0.75  # of the non-space characters: formulas and tables have less
 MAX_UPPERCASE_SHARE = 0.5  # of the letters: running headers ("TOPOLOGISCHE RÄUME")
 REPEATED = 3  # a short line seen this often is a page header or footer
+# Sentences one step ranks: a document of more is summarized chunk by chunk (about 150 pages of
+# the German book; a step takes about half a second).
+CHUNK_SENTENCES = 4_000
+FINALISTS_PER_CHUNK = 30  # what a chunk hands on to the final ranking (at least the summary's)
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 # Scripts written without spaces (Chinese, Japanese): a run of their characters is not a word;
@@ -232,6 +242,33 @@ class ExtractiveSummarizer:
     def summarize(
         self, sentences: Sequence[str], language: str | None, max_sentences: int
     ) -> SummaryDraft:
+        return self._extract(sentences, language, max_sentences)
+
+    def chunks(
+        self, sentences: Sequence[str], language: str | None, max_sentences: int
+    ) -> list[list[str]]:
+        kept = [sentence for sentence in sentences if sentence.strip()]
+        return [
+            list(kept[start : start + CHUNK_SENTENCES])
+            for start in range(0, len(kept), CHUNK_SENTENCES)
+        ]
+
+    def summarize_step(
+        self,
+        sentences: Sequence[str],
+        language: str | None,
+        max_sentences: int,
+        step: SummaryStep,
+    ) -> SummaryDraft:
+        """A chunk's best sentences, in document order: ``FINALISTS_PER_CHUNK`` of them for a
+        part (or a group of parts' winners), the summary's own number for the last step."""
+        if step is SummaryStep.COMBINE:
+            return self._extract(sentences, language, max_sentences)
+        return self._extract(sentences, language, max(max_sentences, FINALISTS_PER_CHUNK))
+
+    def _extract(
+        self, sentences: Sequence[str], language: str | None, max_sentences: int
+    ) -> SummaryDraft:
         if max_sentences < 1:
             raise ValueError(f"max_sentences must be at least 1, got {max_sentences}")
         # A line without a letter (a page number, a row of figures) is never a summary sentence.
@@ -244,7 +281,7 @@ class ExtractiveSummarizer:
         if not chosen:
             return SummaryDraft(text="", sentences=[], method=SummaryMethod.NONE, engine=ENGINE)
         text = " ".join(chosen)
-        # What Bedrock would have been billed for the same document and summary.
+        # What Bedrock would have been billed for the same text and summary.
         usage = TokenUsage(
             input_tokens=estimate_tokens(" ".join(sentences)),
             output_tokens=estimate_tokens(text),
