@@ -20,28 +20,17 @@ import tempfile
 import time
 from pathlib import Path
 
-import pypdfium2 as pdfium
 from PIL import Image, ImageDraw, ImageFont
 
-from bench.memory import MAX_PAGES, scriba_command
-from bench.results import CORPUS, BenchResult, Goal, Table, Verdict, number, run_alone
+from bench.memory import MAX_PAGES, book_prefix, scriba_command
+from bench.results import BenchResult, Goal, Table, Verdict, number, run_alone
 from scriba.local.limits import COMFORTABLE_SHARE, LimitsReport
 
 PAPER = "pdflatex-4-pages.pdf"
 
 
 def born_digital(pages: int, folder: Path) -> Path:
-    path = folder / f"paper-{pages}-pages.pdf"
-    source = pdfium.PdfDocument(CORPUS / PAPER)
-    target = pdfium.PdfDocument.new()
-    try:
-        while len(target) < pages:
-            target.import_pages(source, list(range(min(pages - len(target), len(source)))))
-        target.save(path)
-    finally:
-        target.close()
-        source.close()
-    return path
+    return book_prefix(pages, folder, PAPER)
 
 
 def scan(frames: int, folder: Path) -> Path:

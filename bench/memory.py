@@ -53,10 +53,11 @@ class Peak:
     seconds: float
 
 
-def book_prefix(pages: int, folder: Path) -> Path:
-    """The book's first ``pages`` pages as a PDF of their own (the book over again past its end)."""
-    path = folder / f"book-{pages}-pages.pdf"
-    source = pdfium.PdfDocument(CORPUS / BOOK)
+def book_prefix(pages: int, folder: Path, book: str = BOOK) -> Path:
+    """A corpus PDF's first ``pages`` pages as a PDF of their own (the PDF over again past its
+    end); the lecture book by default."""
+    path = folder / f"{Path(book).stem}-{pages}-pages.pdf"
+    source = pdfium.PdfDocument(CORPUS / book)
     target = pdfium.PdfDocument.new()
     try:
         while len(target) < pages:

@@ -180,27 +180,19 @@ class Storage:
         written to disk first), need their ``media_type``. The entry records the media type
         without its parameters ("text/plain", not "text/plain; charset=utf-8") and the size.
         """
-        if not isinstance(content, BaseModel | str | bytes):
-            if media_type is None:
-                raise ValueError(f"{path}: a file needs a media type")
-            size = self.upload_fileobj(content, folder.child(path), media_type)
-            return Artifact(
-                kind=kind,
-                path=path,
-                media_type=media_type.split(";", 1)[0].strip(),
-                size=size,
-                language=language,
-                details=dict(details or {}),
-            )
+        data: bytes | IO[bytes]
         if isinstance(content, BaseModel):
             data, content_type = _json(content), media_type or JSON
         elif isinstance(content, str):
             data, content_type = content.encode("utf-8"), media_type or PLAIN_TEXT
         elif media_type is None:
-            raise ValueError(f"{path}: bytes need a media type")
+            raise ValueError(f"{path}: bytes and files need a media type")
         else:
             data, content_type = content, media_type
-        size = self.write_bytes(folder.child(path), data, content_type)
+        if isinstance(data, bytes):
+            size = self.write_bytes(folder.child(path), data, content_type)
+        else:  # an open file, streamed
+            size = self.upload_fileobj(data, folder.child(path), content_type)
         return Artifact(
             kind=kind,
             path=path,

@@ -96,12 +96,6 @@ def merge_in_order(
         pending = next(read, None)
 
 
-def merged_pages(layer: PageSet, ocr: list[Page], min_confidence: float) -> list[Page]:
-    """``merge_in_order`` of pages at hand."""
-    ordered = sorted(ocr, key=lambda page: page.number)
-    return list(merge_in_order(layer.pages, ordered, layer.pictures, layer.reasons, min_confidence))
-
-
 @dataclass(frozen=True)
 class _Seen:
     """What assemble keeps of a page once it is spooled: how it was read, and its facts."""
