@@ -144,7 +144,8 @@ class LocalLambda:
             spec.timeout,
             spec.memory,
             payload,
-            self.workers > 0,
+            # A shared worker's peak holds other functions' engines: not this function's.
+            self.per_function,
         )
         try:
             output, function_error, seen = future.result(timeout=spec.timeout)

@@ -13,9 +13,10 @@ Enforced, failing exactly where AWS fails:
 
 Measured and reported, since a local worker is not a Lambda sandbox: each function's longest
 invocation and highest peak memory against its ``Timeout`` and ``MemorySize``, and each state's
-largest payload against 256 KiB. A worker process serves every function, so its peak includes
-engines that other functions loaded in it: the figure is an upper bound of what the function
-needs.
+largest payload against 256 KiB. Memory is measured only where each function has workers of
+its own (``sandboxes="per-function"``): a shared worker holds the engines of every function it
+served. Even then a worker's peak includes what its earlier calls left (engines, heap): an
+upper bound of what one call needs.
 """
 
 from __future__ import annotations
@@ -139,7 +140,7 @@ class LimitsReport(BaseModel):
             memory = (
                 f"{use.peak_mb:,.0f} of {use.memory_mb:,} MB ({use.memory_share:.0%})"
                 if use.peak_mb is not None and use.memory_share is not None
-                else f"not measured (in-process), {use.memory_mb:,} MB allowed"
+                else f"not measured (shared workers: see --limits), {use.memory_mb:,} MB allowed"
             )
             lines.append(
                 f"{use.function}: {use.invocations} call(s), longest {use.longest_seconds:.1f} "
