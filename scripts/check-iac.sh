@@ -7,8 +7,9 @@
 #                                 SAM generates - event source mapping, schedule rule, function
 #                                 permissions, the plain Lambda and Step Functions resources - is
 #                                 scanned too)
-#   5. asl-validator             (npm, pinned: an independent check of
-#                                 statemachine/pipeline.asl.json, with the template's
+#   5. asl-validator             (npm, pinned: an independent check of every state machine of
+#                                 the template - statemachine/pipeline.asl.json and
+#                                 statemachine/backfill.asl.json - with its
 #                                 DefinitionSubstitutions filled in as the local stack reader
 #                                 resolves them: function ARNs of a stack in us-east-1)
 #   6. import smoke test         (each built handler, and what it imports lazily, imports with
@@ -138,18 +139,30 @@ mkdir -p .aws-sam/checks
 "$TOOLS/checkov/bin/checkov" --quiet --compact --skip-download --framework cloudformation \
   -f template.yaml -f .aws-sam/checks/transformed.json
 
-step "asl-validator $ASL_VALIDATOR_VERSION (statemachine/pipeline.asl.json, substitutions filled in)"
-# cfn-lint checks ASL only in inline definitions, not in DefinitionUri files. The definition is
+step "asl-validator $ASL_VALIDATOR_VERSION (every statemachine/*.asl.json of the template, substitutions filled in)"
+# cfn-lint checks ASL only in inline definitions, not in DefinitionUri files. Each definition is
 # written with the template's ${...} substitutions resolved by scriba's own template reader (the
-# one the local run uses; sam's Python has its one dependency, PyYAML).
-PYTHONPATH="$ROOT/src" "$TOOLS/sam/bin/python" - >.aws-sam/checks/pipeline.asl.json <<'PY'
+# one the local run uses; sam's Python has its one dependency, PyYAML), one file per state
+# machine, named after its DefinitionUri; a definition file no state machine uses fails.
+rm -f .aws-sam/checks/*.asl.json
+PYTHONPATH="$ROOT/src" "$TOOLS/sam/bin/python" - <<'PY'
 import pathlib
 from scriba.local.template import load_stack
-definition = load_stack(pathlib.Path(".")).state_machine.definition
-assert "${" not in definition, "a substitution the template does not define"
-print(definition)
+stack = load_stack(pathlib.Path("."))
+written = set()
+for machine in stack.state_machines.values():
+    uri = stack.resources[machine.logical_id]["Properties"]["DefinitionUri"]
+    assert "${" not in machine.definition, f"{uri}: a substitution the template does not define"
+    name = pathlib.Path(uri).name
+    pathlib.Path(".aws-sam/checks", name).write_text(machine.definition)
+    written.add(name)
+unused = {p.name for p in pathlib.Path("statemachine").glob("*.asl.json")} - written
+assert not unused, f"no state machine of template.yaml uses {sorted(unused)}"
+print("  " + ", ".join(sorted(written)))
 PY
-"$TOOLS/asl-validator/node_modules/.bin/asl-validator" --json-path .aws-sam/checks/pipeline.asl.json
+for definition in .aws-sam/checks/*.asl.json; do
+  "$TOOLS/asl-validator/node_modules/.bin/asl-validator" --json-path "$definition"
+done
 
 step "handlers import with only their package and the layer (Python 3.12, nothing from the host)"
 "$PYTHON312" - <<'PY'
@@ -169,6 +182,7 @@ LAZY = {
     "FinalizeFunction": ["scriba.stages.finalize", "scriba.aws.events"],
     "StartFunction": ["scriba.stages.start"],
     "SweepFunction": ["scriba.stages.sweep", "scriba.stages.finalize"],
+    "BackfillFunction": ["scriba.stages.backfill"],
 }
 CHECK = """
 import importlib, importlib.util, os, sys

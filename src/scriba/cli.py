@@ -298,5 +298,125 @@ def cost(folder: Path, as_json: bool) -> None:
         click.echo(f"no cost ledger: {name}")
 
 
+def _aws_session(region: str | None) -> Any:
+    import boto3  # noqa: PLC0415
+
+    return boto3.session.Session(region_name=region)
+
+
+@main.command("backfill")
+@click.argument("location", required=False, metavar="S3_URL")
+@click.option("--stack", default=None, help="The deployed stack (its outputs name everything).")
+@click.option(
+    "--state-machine-arn", default=None, help="The backfill state machine, instead of --stack."
+)
+@click.option(
+    "--inventory",
+    default=None,
+    metavar="S3_URL",
+    help="Backfill from an S3 Inventory report: the URL of its manifest.json.",
+)
+@click.option(
+    "--status",
+    "status_arn",
+    default=None,
+    metavar="EXECUTION_ARN",
+    help="Show how far a backfill is (its Map Run, the stack's queues) instead of starting one.",
+)
+@click.option("--region", default=None, help="AWS region (default: the profile's).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object, for scripts.")
+def backfill_command(
+    location: str | None,
+    stack: str | None,
+    state_machine_arn: str | None,
+    inventory: str | None,
+    status_arn: str | None,
+    region: str | None,
+    as_json: bool,
+) -> None:
+    """Send the documents already in the input bucket (under S3_URL's prefix, or those of an
+    S3 Inventory report) through the pipeline, paced by the starter like uploads; or, with
+    --status, show how far a backfill is."""
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    from scriba.aws import backfills  # noqa: PLC0415
+    from scriba.errors import ScribaError  # noqa: PLC0415
+
+    session = _aws_session(region)
+    try:
+        if status_arn is not None:
+            if location or inventory:
+                raise click.UsageError("--status takes an execution ARN and nothing to backfill")
+            _backfill_status(session, status_arn, stack, as_json)
+            return
+        if (location is None) == (inventory is None):
+            raise click.UsageError("give S3_URL (a bucket and prefix) or --inventory, not both")
+        outputs = backfills.stack_outputs(session.client("cloudformation"), stack) if stack else {}
+        arn = state_machine_arn or outputs.get(backfills.STATE_MACHINE_OUTPUT)
+        if not arn:
+            raise click.UsageError(
+                "--stack NAME (a stack with the BackfillStateMachineArn output) or "
+                "--state-machine-arn ARN"
+            )
+        if location is not None:
+            bucket, prefix = backfills.s3_url(location)
+            input_bucket = outputs.get(backfills.INPUT_BUCKET_OUTPUT)
+            if input_bucket and bucket != input_bucket:
+                raise click.UsageError(
+                    f"the pipeline reads documents from its input bucket {input_bucket} only, "
+                    f"not {bucket}"
+                )
+            request = backfills.BackfillInput(bucket=bucket, prefix=prefix)
+        else:
+            assert inventory is not None
+            bucket, key = backfills.s3_url(inventory)
+            request = backfills.BackfillInput(
+                inventory=backfills.InventoryLocation(bucket=bucket, key=key)
+            )
+        sfn = session.client("stepfunctions", region_name=arn.split(":")[3])
+        execution = backfills.start_backfill(sfn, arn, request, datetime.now(UTC))
+    except (ScribaError, ValueError) as error:
+        raise click.ClickException(str(error)) from error
+    if as_json:
+        url = backfills.console_url(execution)
+        click.echo(json.dumps({"execution_arn": execution, "console_url": url}))
+        return
+    click.echo(f"started {execution}")
+    click.echo(f"  console  {backfills.console_url(execution)}")
+    click.echo(f"  progress scriba backfill --status {execution}")
+
+
+def _backfill_status(session: Any, execution_arn: str, stack: str | None, as_json: bool) -> None:
+    from scriba.aws import backfills  # noqa: PLC0415
+
+    sfn = session.client("stepfunctions", region_name=execution_arn.split(":")[3])
+    stack = stack or backfills.stack_of(sfn, execution_arn)
+    outputs = backfills.stack_outputs(session.client("cloudformation"), stack) if stack else {}
+    sqs = session.client("sqs") if outputs else None
+    status = backfills.backfill_status(sfn, execution_arn, sqs, outputs)
+    if as_json:
+        click.echo(status.model_dump_json(indent=2))
+        return
+    click.echo(f"backfill {status.status}  {status.execution_arn}")
+    if not status.map_runs:
+        click.echo("  no Map Run yet (the listing or the inventory is being read)")
+    for run in status.map_runs:
+        items, batches = run.items, run.batches
+        click.echo(
+            f"  map run {run.status}: {items.total} items, {items.done_percent:.0f} % done "
+            f"({items.succeeded} succeeded, {items.failed + items.timed_out + items.aborted} "
+            f"failed, {items.running} running, {items.pending} pending)"
+        )
+        click.echo(
+            f"  batches {batches.total}: {batches.succeeded} succeeded, "
+            f"{batches.failed + batches.timed_out + batches.aborted} failed, "
+            f"{batches.running} running, {batches.pending} pending"
+        )
+    for queue in status.queues:
+        click.echo(f"  {queue.name}: {queue.waiting} waiting, {queue.in_flight} in flight")
+    if not outputs:
+        click.echo("  (queue depths: give --stack NAME)")
+
+
 if __name__ == "__main__":
     main()

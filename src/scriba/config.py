@@ -2,7 +2,8 @@
 ``template.yaml``, or the local executor). One place for every tunable and every limit.
 
 ``Settings`` holds everything, with defaults. A function that cannot work without a variable
-has a subclass that makes it required (``StartSettings``, ``SweepSettings``): its handler loads
+has a subclass that makes it required (``StartSettings``, ``SweepSettings``,
+``BackfillSettings``): its handler loads
 it at init, so a missing variable fails the cold start with its name instead of the first
 document.
 """
@@ -155,6 +156,14 @@ class SweepSettings(Settings):
 
     input_bucket: str = Field(description="The bucket documents arrive in")
     start_queue_url: str = Field(description="Where the sweeper sends work")
+
+
+class BackfillSettings(Settings):
+    """The backfill function's: it checks a batch of listed inputs and sends those without
+    results to the upload queue, as the sweeper does."""
+
+    input_bucket: str = Field(description="The bucket documents arrive in")
+    start_queue_url: str = Field(description="Where the backfill sends work")
 
 
 S = TypeVar("S", bound=Settings)

@@ -8,6 +8,8 @@
                                  /audio/<lang>.mp3
     <work_prefix>/<document id>/...                  intermediate files (expire by lifecycle rule)
     <index_prefix>/sha256/<hash>.json                where the results of some content are
+    backfill/<execution name>/<map run id>/...       what each backfill's Map Run did
+                                                     (Step Functions' ResultWriter writes it)
 
 Keys come from users: they are sanitised before they become part of another key or a local path.
 """
@@ -27,6 +29,10 @@ PLAIN_TEXT = "text.txt"
 TAGS = "tags.json"
 SUMMARY = "summary.json"
 TABLES = "tables.json"
+# Where a backfill's Distributed Map writes its results (statemachine/backfill.asl.json and the
+# BackfillRole in template.yaml name it too; tests/unit/test_backfill_definition.py keeps them
+# in step).
+BACKFILL_PREFIX = "backfill"
 
 
 def table_csv_path(index: int) -> str:

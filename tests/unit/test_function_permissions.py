@@ -1,4 +1,5 @@
-"""Every AWS call the sweeper and the starter make is allowed by their roles in template.yaml.
+"""Every AWS call the sweeper, the starter and the backfill function make is allowed by their
+roles in template.yaml.
 
 moto allows every call, so a missing permission only shows on AWS; here each call the sweep
 function makes (its three passes: a missed document, one whose every attempt ended without a
@@ -21,12 +22,13 @@ import pytest
 
 from scriba import layout
 from scriba.aws.clients import AwsClients
-from scriba.config import StartSettings, SweepSettings, load_settings
+from scriba.config import BackfillSettings, StartSettings, SweepSettings, load_settings
 from scriba.context import Context
 from scriba.local.resources import create_resources
 from scriba.local.template import REGION, LocalStack, load_stack
 from scriba.models.document import Source
 from scriba.models.manifest import Failure, Manifest, Stage, Status
+from scriba.stages.backfill import BackfillBatch, backfill
 from scriba.stages.start import Started, start_from_message
 from scriba.stages.sweep import SweepRequest, sweep
 from tests.iam import CallRecorder, refused
@@ -76,6 +78,11 @@ def deployed(function: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[SweptSt
 @pytest.fixture
 def swept(mocked_aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[SweptStack]:
     yield from deployed("SweepFunction", monkeypatch)
+
+
+@pytest.fixture
+def backfiller(mocked_aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[SweptStack]:
+    yield from deployed("BackfillFunction", monkeypatch)
 
 
 @pytest.fixture
@@ -178,3 +185,59 @@ def test_every_call_of_the_starter_is_allowed_by_its_role(starter: SweptStack) -
     operations = {(call.service, call.operation) for call in starter.calls.calls}
     assert {("s3", "ListObjectsV2"), ("s3", "HeadObject"), ("sfn", "StartExecution")} <= operations
     assert refused(starter.stack, starter.calls.calls) == []
+
+
+def test_every_call_of_the_backfill_function_is_allowed_by_its_role(
+    backfiller: SweptStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scriba.stages import backfill as backfill_module
+
+    # Pages of one key: the listing of results stops early and manifests are HEADed too.
+    monkeypatch.setattr(backfill_module, "LIST_PAGE", 1)
+    monkeypatch.setattr(backfill_module, "MAX_RESULT_PAGES", 1)
+    settings = load_settings(BackfillSettings)
+    ctx = Context.of(settings, backfiller.clients)
+    sources = [backfiller.upload(key) for key in ("a b.pdf", "a+b.pdf", "c.pdf", "z.pdf")]
+    done = sources[2]
+    output = layout.output_prefix(settings, done)
+    ctx.storage.write_text(output.child(layout.MANIFEST), "{}", "application/json")
+    ctx.storage.write_text(output.child(layout.TEXT), "{}", "application/json")
+    backfiller.calls.default = "BackfillFunction"  # from here on: the function's calls
+
+    listed = backfill(
+        BackfillBatch.model_validate(
+            {
+                "Items": [{"Key": s.key, "Size": 4, "Etag": s.etag} for s in sources],
+                "BatchInput": {"reader": "listing"},
+            }
+        ),
+        ctx,
+    )
+    # An inventory row's key is URL-encoded: "a+b.pdf" names "a b.pdf" or itself.
+    inventoried = backfill(
+        BackfillBatch.model_validate(
+            {
+                "Items": [{"Bucket": sources[0].bucket, "Key": "a+b.pdf", "IsLatest": "true"}],
+                "BatchInput": {"reader": "inventory"},
+            }
+        ),
+        ctx,
+    )
+
+    assert (listed.queued, listed.skipped_done, inventoried.queued) == (3, 1, 1)
+    operations = {(call.service, call.operation) for call in backfiller.calls.calls}
+    assert {
+        ("s3", "ListObjectsV2"),
+        ("s3", "HeadObject"),
+        ("sqs", "SendMessageBatch"),
+    } <= operations
+    buckets = {
+        (call.operation, call.params.get("Bucket"))
+        for call in backfiller.calls.calls
+        if call.service == "s3"
+    }
+    stack = backfiller.stack
+    assert ("ListObjectsV2", stack.output_bucket) in buckets  # the results listing
+    assert ("HeadObject", stack.output_bucket) in buckets  # manifests past it
+    assert ("ListObjectsV2", stack.input_bucket) in buckets  # resolving an inventory key
+    assert refused(stack, backfiller.calls.calls) == []

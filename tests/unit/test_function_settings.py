@@ -77,3 +77,11 @@ def test_settings_of_another_class_are_checked_for_what_a_function_needs() -> No
         require(Settings(input_bucket="in-bucket"), SweepSettings)
     # A configuration error is a value error: callers that catch those still do.
     assert issubclass(ConfigurationError, ValueError)
+
+
+@pytest.mark.usefixtures("bare_environment")
+def test_the_backfill_function_names_every_variable_it_lacks() -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        load_function("backfill")
+    assert "SCRIBA_INPUT_BUCKET is not set" in str(raised.value)
+    assert "SCRIBA_START_QUEUE_URL is not set" in str(raised.value)

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from scriba import layout
 from scriba.config import Settings
 from scriba.local.template import ACCOUNT, REGION, load_stack, read_template
 from tests.iam import Permission, Role, bedrock_invocation
@@ -61,6 +62,7 @@ SERVICES_BY_FUNCTION = {
     "SpeakFunction": {"s3", "polly"},
     "FinalizeFunction": {"s3", "events", "states"},
     "SweepFunction": {"s3", "states", "sqs", "events"},
+    "BackfillFunction": {"s3", "sqs"},
 }
 ALWAYS = {"logs", "xray", "kms"}
 
@@ -270,8 +272,9 @@ def test_every_resource_wildcard_is_an_unscopable_action(resources: dict[str, An
 
 
 def test_scoped_resources_belong_to_this_stack(resources: dict[str, Any]) -> None:
-    # Each resource is one of this stack's, or the key and the model the stack is given.
-    outside = {"KmsKeyArn", "BedrockModelId"}
+    # Each resource is one of this stack's, or the key, the model and the inventory bucket the
+    # stack is given.
+    outside = {"KmsKeyArn", "BedrockModelId", "BackfillInventoryBucket"}
     for role_id, role in all_roles(resources).items():
         for statement in statements(role):
             for resource in as_list(statement["Resource"]):
@@ -286,15 +289,25 @@ def test_scoped_resources_belong_to_this_stack(resources: dict[str, Any]) -> Non
 
 
 def own_executions(resources: dict[str, Any], resource: Any) -> bool:
-    """The ARN pattern of this stack's own executions (built like the state machine's name, from
-    the stack's id: a reference to the state machine from a function it invokes would be a
-    cycle)."""
-    name_text, name_variables = resources["PipelineStateMachine"]["Properties"]["Name"]["Fn::Sub"]
+    """The ARN pattern of one of this stack's state machines, or of its executions (built like
+    the state machine's name, from the stack's id: a reference to the state machine from a role
+    it uses, or from a function it invokes, would be a cycle). A Distributed Map's child
+    executions are ``execution:<state machine>/<map run>:<name>``."""
     sub = resource.get("Fn::Sub") if isinstance(resource, dict) else None
     if not isinstance(sub, list):
         return False
     text, variables = sub
-    return bool(text.endswith(f":execution:{name_text}:*") and variables == name_variables)
+    for machine in of_type(resources, "AWS::Serverless::StateMachine").values():
+        name_text, name_variables = machine["Properties"]["Name"]["Fn::Sub"]
+        if variables == name_variables and text.endswith(
+            (
+                f":execution:{name_text}:*",
+                f":execution:{name_text}/*",
+                f":stateMachine:{name_text}",
+            )
+        ):
+            return True
+    return False
 
 
 def test_finalize_reads_only_its_own_executions_history(resources: dict[str, Any]) -> None:
@@ -304,6 +317,7 @@ def test_finalize_reads_only_its_own_executions_history(resources: dict[str, Any
     ]
     assert as_list(statement["Action"]) == ["states:GetExecutionHistory"]
     assert all(own_executions(resources, r) for r in as_list(statement["Resource"]))
+    assert all(":execution:pipeline-" in r["Fn::Sub"][0] for r in as_list(statement["Resource"]))
     # Resolved, it is the execution ARN pattern of the state machine the stack makes.
     stack = load_stack(ROOT)
     executions = stack.state_machine.arn.replace(":stateMachine:", ":execution:") + ":*"
@@ -473,6 +487,7 @@ def test_output_prefixes_in_policies_are_the_ones_the_code_writes(
 ) -> None:
     env = template["Globals"]["Function"]["Environment"]["Variables"]
     allowed = {env["SCRIBA_RESULTS_PREFIX"], env["SCRIBA_WORK_PREFIX"], env["SCRIBA_INDEX_PREFIX"]}
+    allowed.add(layout.BACKFILL_PREFIX)  # the backfill's Map Run results (ResultWriter)
     for role_id, role in all_roles(resources).items():
         for statement in statements(role):
             for resource in as_list(statement["Resource"]):
@@ -668,6 +683,7 @@ PER_FUNCTION_SETTINGS = {
         "sweep_max_messages",
         "sweep_max_attempts",
     },
+    "BackfillFunction": {"start_queue_url"},
 }
 
 

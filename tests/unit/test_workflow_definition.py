@@ -1,4 +1,7 @@
-"""The state machine definition and the template agree, and the definition is sound."""
+"""The state machine definitions and the template agree, and the definitions are sound.
+
+The structural checks run on every definition in statemachine/ (the pipeline and the backfill);
+the rest are the pipeline's. tests/unit/test_backfill_definition.py has the backfill's own."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from scriba.local.template import load_stack, read_template
 
 ROOT = Path(__file__).resolve().parents[2]
 ASL_PATH = ROOT / "statemachine" / "pipeline.asl.json"
+DEFINITIONS = sorted((ROOT / "statemachine").glob("*.asl.json"))
 
 # AWS's recommended retrier for a Lambda task (Step Functions developer guide, "Handling
 # transient Lambda service exceptions"): the errors of the invocation itself, not the function's.
@@ -35,6 +39,16 @@ def asl() -> dict[str, Any]:
     return definition
 
 
+@pytest.fixture(scope="module", params=DEFINITIONS, ids=[path.name for path in DEFINITIONS])
+def any_asl(request: pytest.FixtureRequest) -> dict[str, Any]:
+    definition: dict[str, Any] = json.loads(request.param.read_text())
+    return definition
+
+
+def test_both_definitions_are_checked() -> None:
+    assert {path.name for path in DEFINITIONS} >= {"pipeline.asl.json", "backfill.asl.json"}
+
+
 def state_sets(definition: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """Every {StartAt, States} block: the top level, Parallel branches, Map processors."""
     yield definition
@@ -50,9 +64,9 @@ def all_states(definition: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]
         yield from block["States"].items()
 
 
-def test_every_next_names_a_state_and_every_state_is_reachable(asl: dict[str, Any]) -> None:
+def test_every_next_names_a_state_and_every_state_is_reachable(any_asl: dict[str, Any]) -> None:
     # moto accepts a Next that names a missing state, so check it here.
-    for block in state_sets(asl):
+    for block in state_sets(any_asl):
         states = block["States"]
         targets: dict[str, set[str]] = {}
         for name, state in states.items():
@@ -73,16 +87,16 @@ def test_every_next_names_a_state_and_every_state_is_reachable(asl: dict[str, An
         assert seen == set(states), f"unreachable: {set(states) - seen}"
 
 
-def test_every_path_ends(asl: dict[str, Any]) -> None:
-    for name, state in all_states(asl):
+def test_every_path_ends(any_asl: dict[str, Any]) -> None:
+    for name, state in all_states(any_asl):
         terminal = state["Type"] in ("Succeed", "Fail") or state.get("End") is True
         assert terminal or "Next" in state or state["Type"] == "Choice", name
 
 
 def test_every_task_retries_throttling_and_catches_or_is_inside_a_caught_block(
-    asl: dict[str, Any],
+    any_asl: dict[str, Any],
 ) -> None:
-    for name, state in all_states(asl):
+    for name, state in all_states(any_asl):
         if state["Type"] != "Task":
             continue
         retried = {error for retry in state.get("Retry", []) for error in retry["ErrorEquals"]}
@@ -120,8 +134,8 @@ def test_every_lambda_task_retries_the_whole_recommended_lambda_retrier(
         assert not missing, f"{name} does not retry {sorted(missing)}"
 
 
-def test_retry_and_catch_names_are_real_error_types(asl: dict[str, Any]) -> None:
-    for name, state in all_states(asl):
+def test_retry_and_catch_names_are_real_error_types(any_asl: dict[str, Any]) -> None:
+    for name, state in all_states(any_asl):
         for rule in state.get("Retry", []) + state.get("Catch", []):
             for error in rule["ErrorEquals"]:
                 known = error in ERROR_TYPES or error.startswith(("States.", "Lambda."))
@@ -167,15 +181,20 @@ def test_definition_parses_with_the_interpreter_that_runs_it_locally() -> None:
 
 
 def test_every_substitution_is_defined_by_the_template() -> None:
-    placeholders = set(re.findall(r"\$\{(\w+)\}", ASL_PATH.read_text()))
     template = read_template(ROOT / "template.yaml")
-    machines = [
-        r for r in template["Resources"].values() if r["Type"] == "AWS::Serverless::StateMachine"
-    ]
-    assert len(machines) == 1
-    defined = set(machines[0]["Properties"]["DefinitionSubstitutions"])
-    assert placeholders == defined
-    assert "${" not in load_stack(ROOT).state_machine.definition
+    machines = {
+        r["Properties"]["DefinitionUri"]: r["Properties"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Serverless::StateMachine"
+    }
+    assert set(machines) == {f"statemachine/{path.name}" for path in DEFINITIONS}
+    for uri, machine in machines.items():
+        placeholders = set(re.findall(r"\$\{(\w+)\}", (ROOT / uri).read_text()))
+        assert placeholders == set(machine["DefinitionSubstitutions"]), uri
+    stack = load_stack(ROOT)
+    assert stack.state_machine.logical_id == "PipelineStateMachine"  # the one the starter starts
+    for spec in stack.state_machines.values():
+        assert "${" not in spec.definition, spec.logical_id
 
 
 def test_task_timeouts_are_not_shorter_than_the_functions(asl: dict[str, Any]) -> None:

@@ -114,7 +114,7 @@ class LocalStack:
 
     root: Path
     functions: dict[str, FunctionSpec]
-    state_machine: StateMachineSpec
+    state_machine: StateMachineSpec  # the pipeline: the one the functions start
     buckets: dict[str, str]  # logical id -> local bucket name
     queues: dict[str, QueueSpec]
     event_buses: dict[str, str]
@@ -123,6 +123,8 @@ class LocalStack:
     eventbridge_buckets: list[str] = field(default_factory=list)  # notifications enabled
     resources: dict[str, Any] = field(repr=False, default_factory=dict)
     parameters: dict[str, Any] = field(default_factory=dict)
+    # Every state machine by logical id (the pipeline and the backfill).
+    state_machines: dict[str, StateMachineSpec] = field(default_factory=dict)
     # Resolves a template value (intrinsic functions, conditions) against the local names.
     resolve: Callable[[Any], Any] = field(repr=False, default=lambda value: value)
 
@@ -297,7 +299,7 @@ class _StackDraft:
     function_globals: dict[str, Any]
     global_environment: dict[str, Any]
     functions: dict[str, FunctionSpec] = field(default_factory=dict)
-    machine: StateMachineSpec | None = None
+    machines: dict[str, StateMachineSpec] = field(default_factory=dict)
     buckets: dict[str, str] = field(default_factory=dict)
     queues: dict[str, QueueSpec] = field(default_factory=dict)
     buses: dict[str, str] = field(default_factory=dict)
@@ -305,15 +307,29 @@ class _StackDraft:
     subscriptions: list[QueueSubscription] = field(default_factory=list)
     notifying: list[str] = field(default_factory=list)  # logical ids of buckets
 
-    def finish(self) -> LocalStack:
-        if self.machine is None:
+    def pipeline(self) -> StateMachineSpec:
+        """The state machine the functions start (their SCRIBA_STATE_MACHINE_ARN); the only one
+        if there is one."""
+        if not self.machines:
             raise ValueError(
                 f"{self.root / 'template.yaml'} defines no AWS::Serverless::StateMachine"
             )
+        started = {
+            spec.environment.get("SCRIBA_STATE_MACHINE_ARN") for spec in self.functions.values()
+        }
+        named = [machine for machine in self.machines.values() if machine.arn in started]
+        if len(named) == 1:
+            return named[0]
+        if len(self.machines) == 1:
+            return next(iter(self.machines.values()))
+        raise ValueError("no function names the state machine it starts (SCRIBA_STATE_MACHINE_ARN)")
+
+    def finish(self) -> LocalStack:
         return LocalStack(
             root=self.root,
             functions=self.functions,
-            state_machine=self.machine,
+            state_machine=self.pipeline(),
+            state_machines=self.machines,
             buckets=self.buckets,
             queues=self.queues,
             event_buses=self.buses,
@@ -367,7 +383,7 @@ def _read_state_machine(draft: _StackDraft, logical_id: str, props: dict[str, An
     definition = (draft.root / str(props["DefinitionUri"])).read_text(encoding="utf-8")
     for name, value in substitutions.items():
         definition = definition.replace("${" + name + "}", str(value))
-    draft.machine = StateMachineSpec(
+    draft.machines[logical_id] = StateMachineSpec(
         logical_id=logical_id,
         name=draft.resolver.physical_name(logical_id),
         definition=definition,

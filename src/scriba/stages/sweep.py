@@ -154,6 +154,11 @@ def manifest_keys(storage: Storage, settings: Settings) -> set[str]:
     return {stored.key for stored in storage.list(results) if stored.key.endswith(suffix)}
 
 
+def manifest_key(settings: Settings, source: Source) -> str:
+    """The key of a document's manifest: the document is done when it exists."""
+    return layout.output_prefix(settings, source).child(layout.MANIFEST).key
+
+
 class Outbox:
     """Re-drive requests for the upload queue, sent ten to a request."""
 
@@ -318,13 +323,11 @@ class Sweeper:
                 self.report.truncated = True
                 break
             self.report.inputs += 1
-            manifest_key = (
-                layout.output_prefix(self.settings, document.source).child(layout.MANIFEST).key
-            )
-            if manifest_key in manifests:
+            manifest = manifest_key(self.settings, document.source)
+            if manifest in manifests:
                 self.report.done += 1
                 if self.request.redrive_failed:
-                    self.failed(document, manifest_key)
+                    self.failed(document, manifest)
             elif document.last_modified > cutoff:
                 self.report.recent += 1
             else:
