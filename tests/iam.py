@@ -119,6 +119,30 @@ def _copy(bucket: str, params: Mapping[str, Any]) -> list[Permission]:
     ]
 
 
+def _table(name: str) -> str:
+    return f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}"
+
+
+# A transaction is authorized by the actions of its items (DynamoDB developer guide, "Using IAM
+# with DynamoDB transactions").
+_TRANSACT_ACTIONS = {
+    "Put": "dynamodb:PutItem",
+    "Update": "dynamodb:UpdateItem",
+    "Delete": "dynamodb:DeleteItem",
+    "ConditionCheck": "dynamodb:ConditionCheckItem",
+}
+
+
+def _dynamodb(operation: str, params: Mapping[str, Any]) -> list[Permission]:
+    if operation == "TransactWriteItems":
+        return [
+            Permission(_TRANSACT_ACTIONS[kind], _table(str(item["TableName"])))
+            for entry in params["TransactItems"]
+            for kind, item in entry.items()
+        ]
+    return [Permission(f"dynamodb:{operation}", _table(str(params["TableName"])))]
+
+
 def _queue_arn(url: str) -> str:
     parts = urlparse(url).path.strip("/").split("/")
     return f"arn:aws:sqs:{REGION}:{ACCOUNT}:{parts[-1]}"
@@ -156,22 +180,34 @@ def bedrock_invocation(model_id: str) -> list[Permission]:
 def permissions(call: Call) -> list[Permission]:
     """What IAM authorizes for ``call``: one or more actions, each on a resource."""
     params = call.params
-    if call.service == "s3":
-        return _s3(call.operation, params)
-    if call.service == "sfn":
-        arn = params.get("stateMachineArn") or params["executionArn"]
-        return [Permission(f"states:{call.operation}", str(arn))]
-    if call.service == "sqs":
-        action = "sqs:SendMessage" if call.operation.startswith("SendMessage") else call.operation
-        return [Permission(action, _queue_arn(str(params["QueueUrl"])))]
-    if call.service == "eventbridge":
-        bus = str(params["Entries"][0].get("EventBusName", "default"))
-        return [
-            Permission("events:PutEvents", f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{bus}")
-        ]
-    if call.service == "bedrock-runtime":
-        return bedrock_invocation(str(params["modelId"]))
+    by_service: dict[str, Callable[[], list[Permission]]] = {
+        "s3": lambda: _s3(call.operation, params),
+        "sfn": lambda: [
+            Permission(
+                f"states:{call.operation}",
+                str(params.get("stateMachineArn") or params["executionArn"]),
+            )
+        ],
+        "sqs": lambda: [_sqs(call.operation, params)],
+        "eventbridge": lambda: [
+            Permission(
+                "events:PutEvents",
+                f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/"
+                + str(params["Entries"][0].get("EventBusName", "default")),
+            )
+        ],
+        "bedrock-runtime": lambda: bedrock_invocation(str(params["modelId"])),
+        "dynamodb": lambda: _dynamodb(call.operation, params),
+    }
+    if call.service in by_service:
+        return by_service[call.service]()
     return [Permission(f"{call.service}:{call.operation}", "*")]
+
+
+def _sqs(operation: str, params: Mapping[str, Any]) -> Permission:
+    # SendMessageBatch is authorized as sqs:SendMessage (and DeleteMessageBatch as DeleteMessage).
+    action = operation.removesuffix("Batch")
+    return Permission(f"sqs:{action}", _queue_arn(str(params["QueueUrl"])))
 
 
 # -- what a role allows --------------------------------------------------------------------------

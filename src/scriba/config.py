@@ -53,6 +53,17 @@ class Settings(BaseSettings):
         default=3, ge=1, le=10, description="Re-runs of one document version, at most"
     )
 
+    # Admission control: at most so many documents in flight; the rest wait in a queue.
+    admission_table: str | None = Field(
+        default=None, description="The semaphore's table; without it every document starts at once"
+    )
+    waiting_queue_url: str | None = Field(
+        default=None, description="Where the starter parks documents when no slot is free"
+    )
+    max_documents_in_flight: int = Field(
+        default=100, ge=1, le=3000, description="Executions running at once, at most"
+    )
+
     # What to make.
     languages: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["es", "fr"])
     ocr_languages: Annotated[list[str], NoDecode] = Field(
@@ -149,6 +160,14 @@ class StartSettings(Settings):
     """The start function's: it starts executions of the state machine."""
 
     state_machine_arn: str = Field(description="The state machine the starter starts")
+
+
+class AdmitSettings(StartSettings):
+    """The admitter's: it frees the slots of ended executions and starts waiting documents (as
+    the starter does)."""
+
+    admission_table: str = Field(description="The semaphore's table")
+    waiting_queue_url: str = Field(description="Where waiting documents are")
 
 
 class SweepSettings(Settings):

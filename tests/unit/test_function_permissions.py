@@ -1,5 +1,5 @@
-"""Every AWS call the sweeper, the starter and the backfill function make is allowed by their
-roles in template.yaml.
+"""Every AWS call the sweeper, the starter, the admitter and the backfill function make is
+allowed by their roles in template.yaml.
 
 moto allows every call, so a missing permission only shows on AWS; here each call the sweep
 function makes (its three passes: a missed document, one whose every attempt ended without a
@@ -22,14 +22,22 @@ import pytest
 
 from scriba import layout
 from scriba.aws.clients import AwsClients
-from scriba.config import BackfillSettings, StartSettings, SweepSettings, load_settings
+from scriba.config import (
+    AdmitSettings,
+    BackfillSettings,
+    StartSettings,
+    SweepSettings,
+    load_settings,
+)
 from scriba.context import Context
+from scriba.local.events import status_change_event
 from scriba.local.resources import create_resources
 from scriba.local.template import REGION, LocalStack, load_stack
 from scriba.models.document import Source
 from scriba.models.manifest import Failure, Manifest, Stage, Status
+from scriba.stages import admission
 from scriba.stages.backfill import BackfillBatch, backfill
-from scriba.stages.start import Started, start_from_message
+from scriba.stages.start import Parked, Started, start_from_message
 from scriba.stages.sweep import SweepRequest, sweep
 from tests.iam import CallRecorder, refused
 
@@ -70,6 +78,8 @@ def deployed(function: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[SweptSt
     for key, value in stack.functions[function].environment.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("SCRIBA_START_QUEUE_URL", queue_urls["StartQueue"])
+    if "SCRIBA_WAITING_QUEUE_URL" in stack.functions[function].environment:
+        monkeypatch.setenv("SCRIBA_WAITING_QUEUE_URL", queue_urls["WaitingQueue"])
     monkeypatch.setenv("SCRIBA_ENGINES", "aws")
     yield SweptStack(stack, clients, calls)
     calls.uninstall(session)
@@ -83,6 +93,11 @@ def swept(mocked_aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[SweptSt
 @pytest.fixture
 def backfiller(mocked_aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[SweptStack]:
     yield from deployed("BackfillFunction", monkeypatch)
+
+
+@pytest.fixture
+def admitter(mocked_aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[SweptStack]:
+    yield from deployed("AdmitFunction", monkeypatch)
 
 
 @pytest.fixture
@@ -183,8 +198,59 @@ def test_every_call_of_the_starter_is_allowed_by_its_role(starter: SweptStack) -
     assert any(call.params.get("VersionId") for call in heads)
     assert any(not call.params.get("VersionId") for call in heads)
     operations = {(call.service, call.operation) for call in starter.calls.calls}
-    assert {("s3", "ListObjectsV2"), ("s3", "HeadObject"), ("sfn", "StartExecution")} <= operations
+    assert {
+        ("s3", "ListObjectsV2"),
+        ("s3", "HeadObject"),
+        ("sfn", "StartExecution"),
+        ("dynamodb", "TransactWriteItems"),
+    } <= operations
     assert refused(starter.stack, starter.calls.calls) == []
+
+
+def test_every_call_of_admission_control_is_allowed_by_the_roles(
+    admitter: SweptStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One slot: the second upload is parked by the starter, then started by the admitter when
+    # the first execution ends; a tick later checks the remaining lease's execution.
+    monkeypatch.setenv("SCRIBA_MAX_DOCUMENTS_IN_FLIGHT", "1")
+    first, second = admitter.upload("first.pdf"), admitter.upload("second.pdf")
+    ctx = Context.of(load_settings(AdmitSettings), admitter.clients)
+    sfn = admitter.clients.stepfunctions
+    admitter.calls.default = "StartFunction"
+    started = start_from_message(
+        upload_event(first.bucket, first.key, first.version_id, first.etag or ""), ctx
+    )
+    parked = start_from_message(
+        upload_event(second.bucket, second.key, second.version_id, second.etag or ""), ctx
+    )
+    assert isinstance(started, Started) and isinstance(parked, Parked)
+    admitter.calls.default = None  # the test's own calls: the first execution ends
+    sfn.stop_execution(executionArn=started.execution_arn)
+    (ended,) = [
+        execution
+        for execution in sfn.list_executions(stateMachineArn=admitter.stack.state_machine.arn)[
+            "executions"
+        ]
+        if execution["status"] == "ABORTED"
+    ]
+    admitter.calls.default = "AdmitFunction"
+
+    on_end = admission.admit(admission.parse_event(status_change_event(ended)), ctx)
+    on_tick = admission.admit(admission.Tick(), ctx, now=datetime.now(UTC) + LATER)
+
+    assert (on_end.released, on_end.started, on_tick.in_flight) == ([started.name], 1, 1)
+    operations = {(call.service, call.operation) for call in admitter.calls.calls}
+    assert {
+        ("dynamodb", "TransactWriteItems"),
+        ("dynamodb", "GetItem"),
+        ("dynamodb", "Scan"),
+        ("sqs", "SendMessage"),
+        ("sqs", "ReceiveMessage"),
+        ("sqs", "DeleteMessage"),
+        ("sfn", "StartExecution"),
+        ("sfn", "DescribeExecution"),
+    } <= operations
+    assert refused(admitter.stack, admitter.calls.calls) == []
 
 
 def test_every_call_of_the_backfill_function_is_allowed_by_its_role(

@@ -19,6 +19,7 @@ from botocore.config import Config
 if TYPE_CHECKING:
     from mypy_boto3_bedrock_runtime import BedrockRuntimeClient
     from mypy_boto3_comprehend import ComprehendClient
+    from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_polly import PollyClient
     from mypy_boto3_rekognition import RekognitionClient
@@ -93,6 +94,11 @@ class AwsClients:
     @property
     def stepfunctions(self) -> SFNClient:
         client: SFNClient = self._client("stepfunctions")
+        return client
+
+    @property
+    def dynamodb(self) -> DynamoDBClient:
+        client: DynamoDBClient = self._client("dynamodb")
         return client
 
     @property

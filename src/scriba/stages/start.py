@@ -1,26 +1,35 @@
-"""Start: turn an upload event into exactly one workflow execution.
+"""Start: turn an upload event into exactly one workflow execution, when there is room.
 
 The execution name is derived from bucket, key and version (or ETag), so a re-delivered event asks
 for the same name again and Step Functions refuses it with ``ExecutionAlreadyExists``: that refusal
 is success. Duplicate events never produce two result sets.
+
+Admission control (``SCRIBA_ADMISSION_TABLE``): before starting, the starter takes one of
+``max_documents_in_flight`` slots for the execution's name (``scriba.aws.admission``). When none
+is free the message is parked in the waiting queue, unchanged, and the admitter
+(``scriba.stages.admission``) starts it when an execution ends: a burst waits in a queue, where
+waiting costs nothing, instead of in the AI services' throttling retries.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.utilities.parser.models import S3EventNotificationEventBridgeModel
 from pydantic import Field
 
 from scriba import layout
+from scriba.aws.admission import Slots, Take
+from scriba.aws.errors import service_errors
 from scriba.aws.executions import start_execution
 from scriba.aws.storage import Storage
 from scriba.config import StartSettings
 from scriba.context import Context
-from scriba.errors import PermanentError, SourceNotFound
+from scriba.errors import ConfigurationError, PermanentError, SourceNotFound
 from scriba.models.base import Model
 from scriba.models.document import S3Location, Source
 from scriba.workflow import Options, PipelineInput
@@ -29,6 +38,15 @@ if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
 
 logger = logging.getLogger(__name__)
+
+# The starter's settings or the admitter's (which starts waiting documents the same way).
+Starting = TypeVar("Starting", bound=StartSettings)
+
+
+# A slot's lease outlives the longest execution (the state machine's TimeoutSeconds, 6 hours,
+# which a test keeps below this) by a quarter of an hour: past it the slot is freed whatever the
+# execution's fate, so no slot waits for ever on a lost end event.
+LEASE_SECONDS = 6 * 3600 + 15 * 60
 
 
 class Started(Model):
@@ -143,8 +161,20 @@ def message_key(body: str) -> str:
     return PipelineInput.model_validate(message).source.key
 
 
-def start_from_message(body: str, ctx: Context[StartSettings]) -> Started | Skipped:
-    """Starts the workflow for one queue message, unless its key is not a document."""
+class Parked(Model):
+    """A document that found every slot taken: it waits in the waiting queue."""
+
+    key: str
+    name: str
+    limit: int = Field(description="The documents in flight it waits behind")
+
+
+def start_from_message(
+    body: str, ctx: Context[Starting], *, waiting: bool = False
+) -> Started | Skipped | Parked:
+    """Starts the workflow for one queue message, unless its key is not a document or every
+    admission slot is taken (then the message is parked in the waiting queue; a message that
+    comes ``waiting`` from there is left for the caller to keep)."""
     key = message_key(body)
     # As the event spells it or URL-decoded: resolve_key tries both.
     if not (
@@ -154,10 +184,48 @@ def start_from_message(body: str, ctx: Context[StartSettings]) -> Started | Skip
         logger.info("not a document (a folder, or outside the prefix or suffix): %s", key)
         return Skipped(key=key, reason="not_a_document")
     source, options = request_from_message(body, ctx.storage)
-    return start_document(
-        source,
-        ctx.settings.state_machine_arn,
-        options,
-        attempt=options.attempt,
-        sfn=ctx.clients.stepfunctions,
-    )
+    settings = ctx.settings
+    if not settings.admission_table:
+        return start_document(
+            source,
+            settings.state_machine_arn,
+            options,
+            options.attempt,
+            sfn=ctx.clients.stepfunctions,
+        )
+    name = layout.execution_name(source, options.attempt)
+    slots = Slots(ctx.clients.dynamodb, settings.admission_table)
+    took = slots.take(name, settings.max_documents_in_flight, datetime.now(UTC), LEASE_SECONDS)
+    if took is Take.FULL:
+        if not waiting:
+            park(body, source.key, ctx)
+        return Parked(key=source.key, name=name, limit=settings.max_documents_in_flight)
+    try:
+        started = start_document(
+            source,
+            settings.state_machine_arn,
+            options,
+            options.attempt,
+            sfn=ctx.clients.stepfunctions,
+        )
+    except BaseException:
+        if took is Take.TAKEN:
+            slots.release(name)
+        raise
+    if not started.created and took is Take.TAKEN:
+        # The execution exists already (it ran before): it holds no slot of this start's.
+        slots.release(name)
+    return started
+
+
+def park(body: str, document: str, ctx: Context[Starting]) -> None:
+    """Puts a message in the waiting queue, as it came."""
+    queue = ctx.settings.waiting_queue_url
+    if not queue:
+        raise ConfigurationError(
+            "SCRIBA_WAITING_QUEUE_URL is not set: with admission control (SCRIBA_ADMISSION_TABLE) "
+            "the starter needs the waiting queue (template.yaml sets both)"
+        )
+    with service_errors("sqs", document):
+        ctx.clients.sqs.send_message(QueueUrl=queue, MessageBody=body)
+    logger.info("every slot is taken: %s waits in the waiting queue", document)
