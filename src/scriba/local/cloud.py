@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 
 from scriba.aws.clients import AwsClients
+from scriba.local.events import ExecutionWatcher, Scheduler
 from scriba.local.invocation import SHARED, LocalLambda
 from scriba.local.limits import LimitsReport, StateLimits
 from scriba.local.queues import QueuePoller
@@ -55,9 +56,11 @@ class LocalCloud:
     thread: slower for CPU-bound work, but test doubles installed in this process apply).
     With ``trigger`` on, the upload path of the template is live: an object created in the input
     bucket goes through the EventBridge rule to the queue, whose messages feed the starter
-    function, exactly as deployed. ``sandboxes`` (default $SCRIBA_SANDBOXES, else "shared"):
-    "per-function" gives each function worker processes of its own, as Lambda does, so that
-    ``limits()`` measures each function's memory alone.
+    function, exactly as deployed; ended executions reach the functions whose rule listens to
+    them (the admitter), and scheduled functions run at their rate, or every
+    $SCRIBA_LOCAL_SCHEDULE_SECONDS when that is shorter. ``sandboxes`` (default
+    $SCRIBA_SANDBOXES, else "shared"): "per-function" gives each function worker processes of
+    its own, as Lambda does, so that ``limits()`` measures each function's memory alone.
     """
 
     # Set by start(): the running server and what was created in it.
@@ -97,6 +100,7 @@ class LocalCloud:
         )
         self._state_limits = StateLimits(self._lambda.meter)
         self._pollers: list[QueuePoller] = []
+        self._threads: list[ExecutionWatcher | Scheduler] = []
 
     @property
     def invocations(self) -> int:
@@ -152,8 +156,27 @@ class LocalCloud:
                 )
                 poller.start()
                 self._pollers.append(poller)
+            if self.stack.execution_listeners:
+                self._threads.append(
+                    ExecutionWatcher(
+                        self.stack.execution_listeners,
+                        [self.state_machine_arn],
+                        self.sfn,
+                        self.invoke,
+                    )
+                )
+            cap = os.environ.get("SCRIBA_LOCAL_SCHEDULE_SECONDS")
+            if self.stack.schedules:
+                self._threads.append(
+                    Scheduler(self.stack.schedules, self.invoke, float(cap) if cap else None)
+                )
+            for thread in self._threads:
+                thread.start()
 
     def stop(self) -> None:
+        for thread in self._threads:
+            thread.stop()
+        self._threads.clear()
         for poller in self._pollers:
             poller.stop()
         self._pollers.clear()

@@ -1,6 +1,6 @@
 """The stack's resources, created in moto as the template declares them: buckets (versioning,
 EventBridge notifications), event buses, queues (with their dead-letter queues), the rules with
-their queue targets, and the state machine."""
+their queue targets, DynamoDB tables, and the state machine."""
 
 from __future__ import annotations
 
@@ -21,6 +21,14 @@ def create_resources(stack: LocalStack, clients: AwsClients) -> dict[str, str]:
     for name in stack.event_buses.values():
         clients.events.create_event_bus(Name=name)
     queue_urls = _create_queues(stack, clients)
+    for table in stack.tables.values():
+        # The template's tables are keyed by a string ``pk`` (hash key only).
+        clients.dynamodb.create_table(
+            TableName=table,
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
     _create_rules(stack, clients)
     _create_state_machine(stack, clients)
     return queue_urls

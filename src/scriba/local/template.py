@@ -108,6 +108,33 @@ class QueueSubscription:
     report_batch_item_failures: bool
 
 
+@dataclass(frozen=True)
+class ExecutionListener:
+    """A function a rule invokes with Step Functions' execution status change events (its
+    ``EventBridgeRule`` event whose pattern's source is ``aws.states``)."""
+
+    function: str  # logical id
+    pattern: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    """A function invoked on a schedule (its ``Schedule`` event)."""
+
+    function: str  # logical id
+    expression: str  # rate(...) or cron(...)
+    input: str  # the event's JSON
+
+    @property
+    def seconds(self) -> float | None:
+        """The period of a ``rate()`` expression; None for a cron expression."""
+        found = re.fullmatch(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)", self.expression)
+        if not found:
+            return None
+        unit = {"minute": 60, "hour": 3600, "day": 86400}[found.group(2).rstrip("s")]
+        return int(found.group(1)) * unit
+
+
 @dataclass
 class LocalStack:
     """The parts of the stack the local executor recreates."""
@@ -121,6 +148,9 @@ class LocalStack:
     rules: list[RuleSpec] = field(default_factory=list)
     subscriptions: list[QueueSubscription] = field(default_factory=list)
     eventbridge_buckets: list[str] = field(default_factory=list)  # notifications enabled
+    tables: dict[str, str] = field(default_factory=dict)  # logical id -> DynamoDB table name
+    execution_listeners: list[ExecutionListener] = field(default_factory=list)
+    schedules: list[ScheduleSpec] = field(default_factory=list)
     resources: dict[str, Any] = field(repr=False, default_factory=dict)
     parameters: dict[str, Any] = field(default_factory=dict)
     # Every state machine by logical id (the pipeline and the backfill).
@@ -244,6 +274,9 @@ _ARNS: dict[str, Callable[[str, str], str]] = {
     "AWS::Serverless::Function": lambda logical_id, _: function_arn(logical_id),
     "AWS::SQS::Queue": lambda _, physical: f"arn:aws:sqs:{REGION}:{ACCOUNT}:{physical}",
     "AWS::S3::Bucket": lambda _, physical: f"arn:aws:s3:::{physical}",
+    "AWS::DynamoDB::Table": (
+        lambda _, physical: f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{physical}"
+    ),
     "AWS::Events::EventBus": (
         lambda _, physical: f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{physical}"
     ),
@@ -305,6 +338,9 @@ class _StackDraft:
     buses: dict[str, str] = field(default_factory=dict)
     rules: list[RuleSpec] = field(default_factory=list)
     subscriptions: list[QueueSubscription] = field(default_factory=list)
+    tables: dict[str, str] = field(default_factory=dict)
+    listeners: list[ExecutionListener] = field(default_factory=list)
+    schedules: list[ScheduleSpec] = field(default_factory=list)
     notifying: list[str] = field(default_factory=list)  # logical ids of buckets
 
     def pipeline(self) -> StateMachineSpec:
@@ -336,6 +372,9 @@ class _StackDraft:
             rules=self.rules,
             subscriptions=self.subscriptions,
             eventbridge_buckets=[self.buckets[b] for b in self.notifying],
+            tables=self.tables,
+            execution_listeners=self.listeners,
+            schedules=self.schedules,
             resources=self.resolver.resources,
             parameters=self.resolver.parameters,
             resolve=self.resolver.resolve,
@@ -357,6 +396,20 @@ def _read_function(draft: _StackDraft, logical_id: str, props: dict[str, Any]) -
         environment={k: str(v) for k, v in env.items() if v is not None},
     )
     draft.subscriptions.extend(_queue_subscriptions(logical_id, props))
+    for event in (props.get("Events") or {}).values():
+        properties = event.get("Properties", {})
+        if event.get("Type") == "EventBridgeRule":
+            pattern = draft.resolver.resolve(properties.get("Pattern", {}))
+            if "aws.states" in pattern.get("source", []):
+                draft.listeners.append(ExecutionListener(function=logical_id, pattern=pattern))
+        elif event.get("Type") == "Schedule":
+            draft.schedules.append(
+                ScheduleSpec(
+                    function=logical_id,
+                    expression=str(draft.resolver.resolve(properties["Schedule"])),
+                    input=str(properties.get("Input", "{}")),
+                )
+            )
 
 
 def _queue_subscriptions(logical_id: str, props: dict[str, Any]) -> list[QueueSubscription]:
@@ -430,6 +483,10 @@ def _read_rule(draft: _StackDraft, logical_id: str, props: dict[str, Any]) -> No
     )
 
 
+def _read_table(draft: _StackDraft, logical_id: str, props: dict[str, Any]) -> None:
+    draft.tables[logical_id] = draft.resolver.physical_name(logical_id)
+
+
 def _read_event_bus(draft: _StackDraft, logical_id: str, props: dict[str, Any]) -> None:
     draft.buses[logical_id] = draft.resolver.physical_name(logical_id)
 
@@ -443,6 +500,7 @@ _READERS: dict[str, Callable[[_StackDraft, str, dict[str, Any]], None]] = {
     "AWS::SQS::Queue": _read_queue,
     "AWS::Events::Rule": _read_rule,
     "AWS::Events::EventBus": _read_event_bus,
+    "AWS::DynamoDB::Table": _read_table,
 }
 
 
