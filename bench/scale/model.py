@@ -32,6 +32,7 @@ import random
 from collections import Counter, deque
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import simpy
@@ -67,13 +68,13 @@ PER_MINUTE = ("requests_per_minute", "tokens_per_minute")
 JOBS = "textract.concurrent_text_detection_jobs"
 
 
-class Failure(Exception):  # noqa: N818 (an ASL error, by its name)
+class Failure(Exception):
     def __init__(self, error: str) -> None:
         super().__init__(error)
         self.error = error
 
 
-class ExecutionTimedOut(Exception):  # noqa: N818
+class ExecutionTimedOut(Exception):
     """The execution's own TimeoutSeconds: terminal, no Catch sees it."""
 
 
@@ -108,9 +109,10 @@ class Bucket:
 
 
 def bucket_of(quota: Quota, unlimited: bool = False) -> Bucket:
+    capacity = max(1.0, quota.burst or quota.value)  # a request needs a whole token
     if quota.key.endswith(PER_MINUTE):
-        return Bucket(quota.value / 60, quota.burst or quota.value, unlimited)
-    return Bucket(quota.value, quota.burst or quota.value, unlimited)
+        return Bucket(quota.value / 60, capacity, unlimited)
+    return Bucket(quota.value, capacity, unlimited)
 
 
 @dataclass
@@ -425,29 +427,24 @@ class Simulation:
             self.done.succeed()
 
     def pipeline(self, doc: _Doc) -> Gen:
+        state: str | None = "Inspect"  # the state whose Catch sees a failure
         try:
             yield from self.task(doc, "Inspect", lambda: self.inspect(doc))
-        except Failure as failure:
-            if not self.caught("Inspect", failure):
-                return "failed"
-            return (yield from self.record_failure(doc))
-        self.enter(doc, 2)  # Reused, Analyze
-        text = self.env.process(self.branch(self.text(doc)))
-        tags = self.env.process(self.branch(self.tag(doc)))
-        text_error = yield text
-        tag_error = yield tags
-        for error in (text_error, tag_error):
-            if error is not None:
-                if not self.caught("Analyze", error):
-                    return "failed"
-                return (yield from self.record_failure(doc))
-        summarized = yield from self.summarize(doc)
-        if summarized:
-            yield from self.languages_map(doc)
-        try:
+            self.enter(doc, 2)  # Reused, Analyze
+            state = "Analyze"
+            text = self.env.process(self.branch(self.text(doc)))
+            tags = self.env.process(self.branch(self.tag(doc)))
+            text_error = yield text
+            tag_error = yield tags
+            if text_error or tag_error:
+                raise text_error or tag_error
+            state = None  # summary and languages catch their own failures
+            if (yield from self.summarize(doc)):
+                yield from self.languages_map(doc)
+            state = "Finalize"
             yield from self.task(doc, "Finalize", lambda: self.work(0.5))
         except Failure as failure:
-            if not self.caught("Finalize", failure):
+            if state is None or not self.caught(state, failure):
                 return "failed"
             return (yield from self.record_failure(doc))
         self.enter(doc)  # Done
@@ -593,7 +590,7 @@ class Simulation:
                 )
                 final = doc.spec.levels[-1][0] if number == len(maps) - 1 else None
                 state = "ReduceSummary"
-                yield from self.task(doc, state, lambda: self.reduce(doc, final))
+                yield from self.task(doc, state, partial(self.reduce, doc, final))
                 self.enter(doc)  # HasSummary
         except Failure as failure:
             if not self.caught(state, failure):
