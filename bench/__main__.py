@@ -1,21 +1,25 @@
 """Runs every benchmark and (re)writes ``docs/performance.md``.
 
     .venv/bin/python -m bench                      # all of them
-    .venv/bin/python -m bench ocr_throughput memory  # some (the page is still rewritten)
+    .venv/bin/python -m bench ocr_throughput memory  # some: the others' sections are kept
 
 Each benchmark runs in a process of its own (what one loads or leaves behind cannot slow
-another) and prints its tables as it finishes; the page gathers them with the machine's facts,
-the date and the command. A benchmark that fails is reported as such and the others still run.
+another) and prints its tables as it finishes. Each result is stored as JSON in
+``docs/performance/<name>.json``; the page is rebuilt from every stored result, so a partial run
+replaces only its own sections (a benchmark without a stored result keeps its section as the page
+has it). A benchmark that fails is reported as such, and its stored result is left alone.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.results import (
@@ -27,6 +31,7 @@ from bench.results import (
     Verdict,
     from_json,
     machine_facts,
+    to_json,
 )
 
 BENCHMARKS = (
@@ -41,11 +46,57 @@ BENCHMARKS = (
     "memory",
     "function_limits",
     "long_documents",
+    "scale",
 )
 # The module of each benchmark: only these names ever reach a command line.
 MODULES = {name: f"bench.{name}" for name in BENCHMARKS}
 PAGE = ROOT / "docs" / "performance.md"
 COMMAND = ".venv/bin/python -m bench"
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A benchmark's section as the page had it (no stored result yet): its text and its rows
+    of the summary table."""
+
+    title: str
+    text: str
+    rows: list[list[str]]
+
+
+def kept_sections(text: str) -> dict[str, Kept]:
+    """The sections of an existing page, by benchmark name (the ``bench.<name>`` command each
+    section starts with), with their rows of the summary table."""
+    parts = re.split(r"^(?=## )", text, flags=re.MULTILINE)
+    summary = next((part for part in parts if part.startswith("## Summary")), "")
+    rows = [
+        [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for line in summary.splitlines()[4:]
+        if line.startswith("|")
+    ]
+    found = {}
+    for part in parts:
+        command = re.search(r"`\.venv/bin/python -m bench\.(\w+)`", part)
+        if not part.startswith("## ") or command is None:
+            continue
+        title = part.splitlines()[0].removeprefix("## ").strip()
+        found[command.group(1)] = Kept(
+            title, part.rstrip("\n"), [row for row in rows if row and row[0] == title]
+        )
+    return found
+
+
+def gathered(page_text: str, store: Path) -> list[BenchResult | Kept]:
+    """Every benchmark's latest result, in BENCHMARKS order: stored, else kept from the page."""
+    kept = kept_sections(page_text)
+    sections: list[BenchResult | Kept] = []
+    for name in BENCHMARKS:
+        stored = store / f"{name}.json"
+        if stored.is_file():
+            sections.append(from_json(stored.read_text(encoding="utf-8")))
+        elif name in kept:
+            sections.append(kept[name])
+    return sections
 
 
 def run_benchmark(name: str) -> BenchResult:
@@ -78,16 +129,24 @@ def run_benchmark(name: str) -> BenchResult:
     )
 
 
-def page(results: list[BenchResult], facts: dict[str, str], seconds: float, command: str) -> str:
+def page(
+    results: list[BenchResult | Kept], facts: dict[str, str], seconds: float, command: str
+) -> str:
     summary = Table(["benchmark", "check", "figure", "goal", "result"])
+    verdicts: list[str] = []
     for result in results:
+        if isinstance(result, Kept):
+            summary.rows.extend(result.rows)
+            verdicts += [row[-1] for row in result.rows]
+            continue
         for goal in result.goals:
             summary.add(result.title, goal.what, goal.figure, goal.goal, goal.verdict.value)
+            verdicts.append(goal.verdict.value)
     machine = Table(["", ""])
     for key, value in facts.items():
         machine.add(key, value)
-    met = sum(goal.verdict is Verdict.MET for result in results for goal in result.goals)
-    missed = sum(goal.verdict is Verdict.MISSED for result in results for goal in result.goals)
+    met = verdicts.count(Verdict.MET.value)
+    missed = verdicts.count(Verdict.MISSED.value)
     parts = [
         "# Performance",
         "",
@@ -106,14 +165,16 @@ def page(results: list[BenchResult], facts: dict[str, str], seconds: float, comm
         "",
         machine.markdown(),
         "",
-        f"Whole run: {seconds / 60:.1f} minutes. Goals met: {met}; missed: {missed}.",
+        f"Last run (`{command}`, the machine above): {seconds / 60:.1f} minutes. Sections of "
+        "benchmarks it did not run are kept from earlier runs. Goals met: "
+        f"{met}; missed: {missed}.",
         "",
         "## Summary",
         "",
         summary.markdown(),
     ]
     for result in results:
-        parts += ["", result.markdown(level=2)]
+        parts += ["", result.text if isinstance(result, Kept) else result.markdown(level=2)]
     return "\n".join(parts) + "\n"
 
 
@@ -125,14 +186,28 @@ def main() -> None:
     names = arguments.names or list(BENCHMARKS)
     facts = machine_facts()
     started = time.perf_counter()
-    results = []
+    store = arguments.page.parent / arguments.page.stem
+    store.mkdir(parents=True, exist_ok=True)
+    failed: dict[str, BenchResult] = {}
     for name in names:
         print(f"\n== bench.{name}", flush=True)
-        results.append(run_benchmark(name))
+        result = run_benchmark(name)
+        if result.title.endswith("(failed)"):
+            failed[name] = result
+        else:
+            (store / f"{name}.json").write_text(to_json(result) + "\n", encoding="utf-8")
     seconds = time.perf_counter() - started
     command = COMMAND + "".join(f" {name}" for name in arguments.names)
-    arguments.page.parent.mkdir(parents=True, exist_ok=True)
-    arguments.page.write_text(page(results, facts, seconds, command), encoding="utf-8")
+    previous = arguments.page.read_text(encoding="utf-8") if arguments.page.is_file() else ""
+    sections = gathered(previous, store)
+    # A benchmark that failed in this run is shown as failed (its stored result stays on disk).
+    sections = [
+        failed.get(section.key, section) if isinstance(section, BenchResult) else section
+        for section in sections
+    ]
+    known = {section.key for section in sections if isinstance(section, BenchResult)}
+    sections += [result for name, result in failed.items() if name not in known]
+    arguments.page.write_text(page(sections, facts, seconds, command), encoding="utf-8")
     print(f"\nwrote {arguments.page} ({seconds / 60:.1f} minutes)", flush=True)
 
 
