@@ -61,7 +61,7 @@ class Settings(BaseSettings):
         default=None, description="Where the starter parks documents when no slot is free"
     )
     max_documents_in_flight: int = Field(
-        default=100, ge=1, le=3000, description="Executions running at once, at most"
+        default=17, ge=1, le=3000, description="Executions running at once, at most"
     )
 
     # What to make.
