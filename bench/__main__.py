@@ -47,6 +47,7 @@ BENCHMARKS = (
     "function_limits",
     "long_documents",
     "scale",
+    "serve_burst",
 )
 # The module of each benchmark: only these names ever reach a command line.
 MODULES = {name: f"bench.{name}" for name in BENCHMARKS}

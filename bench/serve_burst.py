@@ -34,10 +34,10 @@ import psutil
 from botocore.config import Config
 
 from bench.load import Drop, documents
-from bench.results import ROOT, BenchResult, Goal, Table, Verdict, run_alone
+from bench.results import RESULT_FILE_VARIABLE, ROOT, BenchResult, Goal, Table, Verdict, run_alone
 from scriba import layout
-from scriba.config import load_settings
-from scriba.local.template import load_stack
+from scriba.config import Settings, load_settings
+from scriba.local.template import LocalStack, load_stack
 from scriba.models.document import Source
 from scriba.models.manifest import Manifest
 
@@ -94,7 +94,7 @@ class Burst:
     def growth_mb_per_100(self) -> float:
         """The slope of memory against documents done, past the first tenth (start-up)."""
         later = [s for s in self.samples if s.done >= len(self.drops) / 10]
-        if len({s.done for s in later}) < 2:  # noqa: PLR2004
+        if len({s.done for s in later}) < 2:
             return 0.0
         fit = statistics.linear_regression([s.done for s in later], [s.rss_mb for s in later])
         return fit.slope * 100
@@ -145,8 +145,8 @@ class _Endpoint:
         self.sqs = session.client("sqs", endpoint_url=url, config=config)
         self.dynamodb = session.client("dynamodb", endpoint_url=url, config=config)
 
-    def executions(self, machine: str) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
+    def executions(self, machine: str) -> list[Any]:
+        found: list[Any] = []
         for page in self.sfn.get_paginator("list_executions").paginate(stateMachineArn=machine):
             found.extend(page["executions"])
         return found
@@ -172,7 +172,7 @@ def run(
     with tempfile.TemporaryDirectory(prefix="scriba-burst-") as folder:
         log = Path(folder) / "serve.log"
         with log.open("wb") as sink:
-            serve = subprocess.Popen(  # noqa: S603 - our own CLI, no shell
+            serve = subprocess.Popen(
                 [
                     sys.executable,
                     "-m",
@@ -195,9 +195,9 @@ def run(
             )
         try:
             endpoint = _Endpoint(f"http://127.0.0.1:{port}")
-            _wait_until_serving(endpoint, stack.input_bucket, serve, log)
+            _wait_until_serving(endpoint, machine, serve, log)
             _burst(burst, endpoint, stack.input_bucket, machine, table, serve.pid, timeout)
-            burst.outcomes = _outcomes(burst, endpoint)
+            burst.outcomes = _outcomes(burst, endpoint, _settings(stack))
             waiting = stack.queues["WaitingQueue"].name
             url = endpoint.sqs.get_queue_url(QueueName=waiting)["QueueUrl"]
             attributes = endpoint.sqs.get_queue_attributes(
@@ -221,16 +221,16 @@ def run(
 
 
 def _wait_until_serving(
-    endpoint: _Endpoint, bucket: str, serve: subprocess.Popen[bytes], log: Path
+    endpoint: _Endpoint, machine: str, serve: subprocess.Popen[bytes], log: Path
 ) -> None:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if serve.poll() is not None:
             raise RuntimeError(f"scriba serve exited:\n{log.read_text(errors='replace')}")
-        try:
-            endpoint.s3.head_bucket(Bucket=bucket)
+        try:  # the state machine is the last resource made
+            endpoint.sfn.describe_state_machine(stateMachineArn=machine)
             return
-        except Exception:  # not up yet  # noqa: BLE001
+        except Exception:  # not up yet
             time.sleep(0.5)
     raise RuntimeError(f"scriba serve did not come up:\n{log.read_text(errors='replace')}")
 
@@ -244,7 +244,6 @@ def _burst(
     pid: int,
     timeout: float,
 ) -> None:
-    settings = load_settings()
     started = time.monotonic()
 
     def upload(drop: Drop) -> Source:
@@ -275,7 +274,6 @@ def _burst(
         with ThreadPoolExecutor(max_workers=8) as pool:  # all at once, as a sync would
             sources = list(pool.map(upload, burst.drops))
         burst.expected = {layout.execution_name(source) for source in sources}
-        del settings
         while time.monotonic() - started < timeout:
             listed = endpoint.executions(machine)
             ended = {e["name"] for e in listed if e["status"] != "RUNNING"}
@@ -290,8 +288,21 @@ def _burst(
     burst.executions = Counter(e["name"] for e in endpoint.executions(machine))
 
 
-def _outcomes(burst: Burst, endpoint: _Endpoint) -> dict[str, tuple[str, str | None]]:
-    settings = load_settings()
+def _settings(stack: LocalStack) -> Settings:
+    """The settings the stack's functions run with (buckets, prefixes), from its template."""
+    variables = stack.functions["FinalizeFunction"].environment
+    saved = dict(os.environ)
+    try:
+        os.environ.update(variables)
+        return load_settings()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _outcomes(
+    burst: Burst, endpoint: _Endpoint, settings: Settings
+) -> dict[str, tuple[str, str | None]]:
     outcomes: dict[str, tuple[str, str | None]] = {}
     for drop in burst.drops:
         source = Source(bucket=settings.input_bucket, key=drop.key)
@@ -394,7 +405,7 @@ def main() -> None:
     parser.add_argument("--max-in-flight", type=int, default=MAX_IN_FLIGHT)
     parser.add_argument("--workers", type=int, default=WORKERS)
     arguments = parser.parse_args()
-    if arguments.documents is None and "SCRIBA_BENCH_RESULT" in os.environ:
+    if arguments.documents is None and RESULT_FILE_VARIABLE in os.environ:
         run_alone(measure)
         return
     burst = run(arguments.documents or DOCUMENTS, arguments.max_in_flight, arguments.workers)

@@ -141,6 +141,13 @@ def _stack_options(function: Any) -> Any:
     function = click.option(
         "--languages", default=None, help="Target languages, e.g. es,fr (default: es,fr)."
     )(function)
+    function = click.option(
+        "--max-in-flight",
+        type=click.IntRange(1, 3000),
+        default=None,
+        help="Most documents processed at once; the rest wait their turn in the waiting queue "
+        "(the stack's MaxDocumentsInFlight, default: the template's).",
+    )(function)
     return click.option(
         "--workers", type=int, default=None, help="Worker processes (default: one per core)."
     )(function)
@@ -175,6 +182,7 @@ def serve(
     mirror: Path | None,
     state: Path | None,
     languages: str | None,
+    max_in_flight: int | None,
     workers: int | None,
 ) -> None:
     """A local S3 endpoint with the whole trigger path behind it.
@@ -185,7 +193,7 @@ def serve(
     from scriba.local.cloud import LocalCloud  # noqa: PLC0415
     from scriba.local.serve import BucketState, ResultMirror, wait_until_interrupted  # noqa: PLC0415
 
-    parameters = _parameters(languages)
+    parameters = _parameters(languages, max_in_flight)
     with (
         _stopping_on_sigterm(),
         LocalCloud(host=host, port=port, workers=workers, parameters=parameters) as cloud,
@@ -203,6 +211,8 @@ def serve(
             f"  results appear in    s3://{stack.output_bucket}/documents/<key>/\n"
             f"  e.g. aws s3 cp report.pdf s3://{stack.input_bucket}/"
             f" --endpoint-url {cloud.endpoint}\n"
+            f"  at most {stack.parameters['MaxDocumentsInFlight']} documents in flight;"
+            " the rest wait their turn\n"
             "Ctrl-C to stop."
         )
         wait_until_interrupted()
@@ -216,7 +226,9 @@ def serve(
 @main.command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @_stack_options
-def watch(folder: Path, languages: str | None, workers: int | None) -> None:
+def watch(
+    folder: Path, languages: str | None, max_in_flight: int | None, workers: int | None
+) -> None:
     """Process every file dropped into FOLDER/in; results appear in FOLDER/out. Ctrl-C stops."""
     from scriba.local.cloud import LocalCloud  # noqa: PLC0415
     from scriba.local.serve import FolderWatch, ResultMirror, wait_until_interrupted  # noqa: PLC0415
@@ -226,7 +238,7 @@ def watch(folder: Path, languages: str | None, workers: int | None) -> None:
     outbox.mkdir(parents=True, exist_ok=True)
     with (
         _stopping_on_sigterm(),
-        LocalCloud(workers=workers, parameters=_parameters(languages)) as cloud,
+        LocalCloud(workers=workers, parameters=_parameters(languages, max_in_flight)) as cloud,
     ):
         mirroring = ResultMirror(cloud, outbox, on_document=_announce)
         watching = FolderWatch(cloud, inbox)
@@ -241,9 +253,12 @@ def watch(folder: Path, languages: str | None, workers: int | None) -> None:
         mirroring.stop()
 
 
-def _parameters(languages: str | None) -> dict[str, str]:
+def _parameters(languages: str | None, max_in_flight: int | None = None) -> dict[str, str]:
     chosen = _languages(languages)
-    return {"TargetLanguages": ",".join(chosen)} if chosen is not None else {}
+    parameters = {"TargetLanguages": ",".join(chosen)} if chosen is not None else {}
+    if max_in_flight is not None:
+        parameters["MaxDocumentsInFlight"] = str(max_in_flight)
+    return parameters
 
 
 @contextmanager
