@@ -192,6 +192,8 @@ os.environ.update(
     SCRIBA_STATE_MACHINE_ARN="arn:aws:states:us-east-1:123456789012:stateMachine:scriba-pipeline",
     SCRIBA_INPUT_BUCKET="scriba-input",
     SCRIBA_START_QUEUE_URL="https://sqs.us-east-1.amazonaws.com/123456789012/scriba-start",
+    SCRIBA_ADMISSION_TABLE="scriba-admission",
+    SCRIBA_WAITING_QUEUE_URL="https://sqs.us-east-1.amazonaws.com/123456789012/scriba-waiting",
 )
 import app
 assert callable(app.handler)
