@@ -128,6 +128,7 @@ class LocalCloud:
 
     def start(self) -> None:
         self._changes.execute_state_machines()
+        self._changes.serialize_dynamodb()
         self._state_limits.install()
         self._server.start()
         self.port = self._server.port

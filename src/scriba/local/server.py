@@ -7,8 +7,10 @@ process, e.g. a test using ``mock_aws``, expects moto's defaults).
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
+import threading
 import urllib.request
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -74,6 +76,7 @@ class ProcessChanges:
         self._saved_environ: dict[str, str | None] = {}
         self._saved_moto_flags: tuple[bool, bool] | None = None
         self._hooks: list[tuple[str, Callable[..., Any]]] = []
+        self._saved_methods: list[tuple[type, str, Callable[..., Any]]] = []
 
     def execute_state_machines(self) -> None:
         """moto runs executions with its ASL interpreter, and never starts Lambda in Docker."""
@@ -85,6 +88,22 @@ class ProcessChanges:
         )
         default_user_config["stepfunctions"]["execute_state_machine"] = True
         default_user_config["lambda"]["use_docker"] = False
+
+    def serialize_dynamodb(self) -> None:
+        """One DynamoDB write at a time, as DynamoDB's own item-level atomicity guarantees.
+
+        moto's server answers each request in a thread of its own without locking, and rolls a
+        cancelled transaction back by restoring a copy of the whole table taken before it: a
+        conditional take that found the semaphore full, cancelled while a release ran, undid the
+        release. The admission counter then drifted from its leases (a slot lost for ever).
+        """
+        from moto.dynamodb.models import DynamoDBBackend  # noqa: PLC0415
+
+        lock = threading.RLock()
+        for name in _DYNAMODB_SERIALIZED:
+            original = getattr(DynamoDBBackend, name)
+            self._saved_methods.append((DynamoDBBackend, name, original))
+            setattr(DynamoDBBackend, name, _locked(original, lock))
 
     def set_environ(self, values: Mapping[str, str]) -> None:
         for key, value in values.items():
@@ -108,6 +127,9 @@ class ProcessChanges:
 
     def undo(self) -> None:
         self.unhook()
+        for owner, name, original in reversed(self._saved_methods):
+            setattr(owner, name, original)
+        self._saved_methods.clear()
         if self._saved_moto_flags is not None:
             from moto.core.config import default_user_config  # noqa: PLC0415
 
@@ -121,3 +143,23 @@ class ProcessChanges:
             else:
                 os.environ[key] = value
         self._saved_environ.clear()
+
+
+# What reads or writes items (a transaction calls the item writes inside: the lock is reentrant).
+_DYNAMODB_SERIALIZED = (
+    "transact_write_items",
+    "put_item",
+    "update_item",
+    "delete_item",
+    "get_item",
+    "scan",
+)
+
+
+def _locked(method: Callable[..., Any], lock: threading.RLock) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def locked(*args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return method(*args, **kwargs)
+
+    return locked
