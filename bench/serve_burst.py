@@ -66,6 +66,7 @@ class Burst:
     outcomes: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     waiting_left: int = -1
     slots_left: int = -1
+    leases_left: int = -1
     log: str = ""
 
     @property
@@ -151,6 +152,10 @@ class _Endpoint:
             found.extend(page["executions"])
         return found
 
+    def leases(self, table: str) -> int:
+        items = self.dynamodb.scan(TableName=table, ConsistentRead=True)["Items"]
+        return sum(item["pk"]["S"].startswith("lease#") for item in items)
+
     def slots(self, table: str) -> int:
         item = self.dynamodb.get_item(TableName=table, Key={"pk": {"S": "in-flight"}}).get("Item")
         return int(item["count"]["N"]) if item else 0
@@ -209,6 +214,7 @@ def run(
             )["Attributes"]
             burst.waiting_left = sum(int(value) for value in attributes.values())
             burst.slots_left = endpoint.slots(table)
+            burst.leases_left = endpoint.leases(table)
         finally:
             os.killpg(serve.pid, signal.SIGINT)  # Ctrl-C: a clean stop
             try:
@@ -337,6 +343,7 @@ def figures(burst: Burst) -> dict[str, Any]:
         "peak slots taken": burst.peak_slots,
         "waiting messages left": burst.waiting_left,
         "slots left taken": burst.slots_left,
+        "leases left": burst.leases_left,
         "minutes": round(burst.seconds / 60, 1),
         "documents per minute": round(len(burst.drops) / max(burst.seconds / 60, 1e-9), 1),
         "peak memory MB (serve tree)": round(burst.peak_mb),
@@ -373,10 +380,11 @@ def measure() -> BenchResult:
         Goal(
             "documents in flight",
             f"peak {burst.peak_running} running (slots {burst.peak_slots}); "
-            f"{burst.waiting_left} waiting and {burst.slots_left} slots left at the end",
+            f"{burst.waiting_left} waiting, {burst.slots_left} slots and {burst.leases_left} "
+            "leases left at the end",
             f"≤ {burst.max_in_flight}; 0 left",
             Verdict.MET
-            if bounded and burst.waiting_left == 0 and burst.slots_left == 0
+            if bounded and (burst.waiting_left, burst.slots_left, burst.leases_left) == (0, 0, 0)
             else Verdict.MISSED,
         ),
         Goal(
