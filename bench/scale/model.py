@@ -136,12 +136,66 @@ class Stats:
     slowest: float = 0.0  # the longest execution
 
 
+@dataclass(frozen=True)
+class Latencies:
+    """The latency model's medians (seconds; see the module's docstring). The defaults are AWS's;
+    another profile (bench.scale.validation's, measured on the local stack) replaces them whole.
+    ``task_overhead`` is the executor's own time around each Task's invocation and
+    ``execution_overhead`` its time per execution in the states that are not Tasks (both 0 on AWS,
+    where they are a few milliseconds); ``sdk_attempts`` the SDK's attempts per service call."""
+
+    sigma: float = SIGMA
+    cold_start: float = 1.2
+    warm: float = 0.03
+    inspect: float = 0.6
+    inspect_page: float = 0.004
+    render_page: float = 0.3
+    detect_text: float = 1.2
+    upload_subset: float = 0.3
+    upload_subset_page: float = 0.003
+    start_job: float = 0.25
+    get_job: float = 0.12
+    job_startup: float = 20.0
+    assemble: float = 0.4
+    assemble_page: float = 0.003
+    comprehend: float = 0.15
+    tag: float = 0.0  # the Tag function's own time, besides its pictures
+    cut_picture: float = 0.1
+    detect_labels: float = 0.45
+    plan: float = 0.2
+    plan_page: float = 0.001
+    bedrock: float = 0.4
+    bedrock_input_tokens_per_second: float = 8000.0
+    bedrock_output_tokens_per_second: float = 55.0
+    reduce: float = 0.1
+    translate_prepare: float = 0.05
+    translate: float = 0.35
+    speak_prepare: float = 0.1
+    polly: float = 1.5
+    speak_write: float = 0.1
+    finalize: float = 0.5
+    record_failure: float = 0.4
+    starter_message: float = 0.06
+    status_event: float = 1.0
+    status_event_sigma: float = 0.5
+    admit: float = 0.15
+    admit_receive: float = 0.05
+    admit_start: float = 0.06
+    task_overhead: float = 0.0
+    execution_overhead: float = 0.0
+    sdk_attempts: int = SDK_ATTEMPTS
+
+
+AWS_LATENCIES = Latencies()
+
+
 @dataclass
 class Options:
     admission: bool
     max_in_flight: int
     unlimited: bool = False  # no quotas at all (the bound's critical path)
     seed: int = 1
+    latencies: Latencies = AWS_LATENCIES
 
 
 @dataclass
@@ -196,10 +250,12 @@ class Simulation:
         self.waiting: deque[_Doc] = deque()
         self.in_flight = 0
         self.admitter = simpy.Resource(self.env, capacity=inputs.admit_concurrency)
+        self.t = options.latencies
 
     # -- the run ----------------------------------------------------------------------------------
 
-    def lat(self, median: float, sigma: float = SIGMA) -> float:
+    def lat(self, median: float, sigma: float | None = None) -> float:
+        sigma = self.t.sigma if sigma is None else sigma
         return median * math.exp(sigma * self.rng.gauss(0, 1))
 
     def run(self, feeder: Callable[[], Gen] | None = None) -> Stats:
@@ -234,7 +290,7 @@ class Simulation:
                 batch.append(self.start_queue.items.pop(0))
             began = self.env.now
             for doc in batch:
-                yield self.env.timeout(self.lat(0.06))
+                yield self.env.timeout(self.lat(self.t.starter_message))
                 if not self.options.admission or self.in_flight < self.options.max_in_flight:
                     self.in_flight += 1
                     yield from self.start(doc)
@@ -259,22 +315,22 @@ class Simulation:
     def status_event(self) -> Gen:
         """The execution's status change event reaches the admitter (one at a time): it frees
         the slot and starts waiting documents while slots are free."""
-        yield self.env.timeout(self.lat(1.0, 0.5))
+        yield self.env.timeout(self.lat(self.t.status_event, self.t.status_event_sigma))
         with self.admitter.request() as turn:
             yield turn
             began = self.env.now
-            yield self.env.timeout(self.lat(0.15))
+            yield self.env.timeout(self.lat(self.t.admit))
             self.in_flight -= 1
             yield from self.fill()
             self.lambda_bill("AdmitFunction", self.env.now - began)
 
     def fill(self) -> Gen:
         while self.waiting and self.in_flight < self.options.max_in_flight:
-            yield self.env.timeout(self.lat(0.05))  # one receive: up to 10 messages
+            yield self.env.timeout(self.lat(self.t.admit_receive))  # one receive: up to 10
             for _ in range(min(10, len(self.waiting), self.options.max_in_flight - self.in_flight)):
                 doc = self.waiting.popleft()
                 self.in_flight += 1
-                yield self.env.timeout(self.lat(0.06))
+                yield self.env.timeout(self.lat(self.t.admit_start))
                 yield from self.start(doc)
 
     def ticks(self) -> Gen:
@@ -283,7 +339,7 @@ class Simulation:
             with self.admitter.request() as turn:
                 yield turn
                 began = self.env.now
-                yield self.env.timeout(self.lat(0.15))
+                yield self.env.timeout(self.lat(self.t.admit))
                 yield from self.fill()
                 self.lambda_bill("AdmitFunction", self.env.now - began)
 
@@ -322,8 +378,8 @@ class Simulation:
         try:
             if cold:
                 self.stats.cold_starts += 1
-                yield self.env.timeout(self.lat(1.2, 0.25))
-            yield self.env.timeout(self.lat(0.03))
+                yield self.env.timeout(self.lat(self.t.cold_start, 0.25))
+            yield self.env.timeout(self.lat(self.t.warm))
             result = yield from body()
         finally:
             self.release(function)
@@ -336,7 +392,8 @@ class Simulation:
         amounts = [1.0] * len(keys)
         if request is not None:
             amounts = [1.0, float(request.reserved)]
-        for attempt in range(SDK_ATTEMPTS):
+        attempts = self.t.sdk_attempts
+        for attempt in range(attempts):
             now = self.env.now
             buckets = [self.buckets[key] for key in keys]
             if all(b.available(now, a) for b, a in zip(buckets, amounts, strict=True)):
@@ -352,7 +409,7 @@ class Simulation:
                 doc.last_use[service] = self.env.now
                 return
             self.stats.throttles[service] += 1
-            if attempt < SDK_ATTEMPTS - 1:
+            if attempt < attempts - 1:
                 yield self.env.timeout(self.rng.random() * 2**attempt)
         raise Failure(THROTTLED)
 
@@ -368,6 +425,8 @@ class Simulation:
         tries = [0] * len(spec.retry)
         while True:
             try:
+                if self.t.task_overhead:
+                    yield self.env.timeout(self.lat(self.t.task_overhead))
                 return (yield from self.invoke(spec.function, body))
             except Failure as failure:
                 index = next(
@@ -428,6 +487,8 @@ class Simulation:
 
     def pipeline(self, doc: _Doc) -> Gen:
         state: str | None = "Inspect"  # the state whose Catch sees a failure
+        if self.t.execution_overhead:
+            yield self.env.timeout(self.lat(self.t.execution_overhead))
         try:
             yield from self.task(doc, "Inspect", lambda: self.inspect(doc))
             self.enter(doc, 2)  # Reused, Analyze
@@ -442,7 +503,7 @@ class Simulation:
             if (yield from self.summarize(doc)):
                 yield from self.languages_map(doc)
             state = "Finalize"
-            yield from self.task(doc, "Finalize", lambda: self.work(0.5))
+            yield from self.task(doc, "Finalize", lambda: self.work(self.t.finalize))
         except Failure as failure:
             if state is None or not self.caught(state, failure):
                 return "failed"
@@ -459,7 +520,7 @@ class Simulation:
 
     def record_failure(self, doc: _Doc) -> Gen:
         self.enter(doc)  # the ...Failed Pass state
-        yield from self.task(doc, "RecordFailure", lambda: self.work(0.4))
+        yield from self.task(doc, "RecordFailure", lambda: self.work(self.t.record_failure))
         self.enter(doc)  # DocumentFailed
         return "failed"
 
@@ -467,13 +528,13 @@ class Simulation:
         yield self.env.timeout(self.lat(seconds))
 
     def inspect(self, doc: _Doc) -> Gen:
-        yield self.env.timeout(self.lat(0.6 + 0.004 * doc.spec.pages))
+        yield self.env.timeout(self.lat(self.t.inspect + self.t.inspect_page * doc.spec.pages))
         if doc.spec.kind == "born-digital":
             yield from self.detect_languages(doc)
 
     def detect_languages(self, doc: _Doc) -> Gen:
         for _ in range(doc.spec.language_batches):
-            yield from self.call(doc, "comprehend", self.lat(0.15))
+            yield from self.call(doc, "comprehend", self.lat(self.t.comprehend))
         self.stats.units["comprehend.units"] += doc.spec.pages * COMPREHEND_UNITS_PER_PAGE
 
     def text(self, doc: _Doc) -> Gen:
@@ -499,15 +560,15 @@ class Simulation:
 
         def attempt() -> Gen:
             while left:
-                yield self.env.timeout(self.lat(0.3))
-                yield from self.call(doc, "textract.detect", self.lat(1.2))
+                yield self.env.timeout(self.lat(self.t.render_page))
+                yield from self.call(doc, "textract.detect", self.lat(self.t.detect_text))
                 self.stats.units["textract.pages"] += 1
                 left.popleft()
 
         return attempt
 
     def assemble(self, doc: _Doc) -> Gen:
-        yield self.env.timeout(self.lat(0.4 + 0.003 * doc.spec.pages))
+        yield self.env.timeout(self.lat(self.t.assemble + self.t.assemble_page * doc.spec.pages))
         if doc.spec.kind != "born-digital":
             yield from self.detect_languages(doc)
 
@@ -524,14 +585,15 @@ class Simulation:
                 return
 
     def start_job(self, doc: _Doc) -> Gen:
-        yield self.env.timeout(self.lat(0.3 + 0.003 * doc.spec.pages))
+        t = self.t
+        yield self.env.timeout(self.lat(t.upload_subset + t.upload_subset_page * doc.spec.pages))
         if self.jobs_active >= self.jobs_limit:
             self.stats.throttles["textract.jobs"] += 1
             raise Failure(THROTTLED)  # LimitExceededException
-        yield from self.call(doc, "textract.start", self.lat(0.25))
+        yield from self.call(doc, "textract.start", self.lat(self.t.start_job))
         self.jobs_active += 1
         per_second = self.quotas["textract.job_pages_per_second"].value
-        duration = self.lat(20 + doc.spec.pages / per_second, 0.25)
+        duration = self.lat(self.t.job_startup + doc.spec.pages / per_second, 0.25)
         self.stats.job_seconds += duration
         self.stats.units["textract.pages"] += doc.spec.pages
         doc.job_end = self.env.now + duration
@@ -542,7 +604,7 @@ class Simulation:
         self.jobs_active -= 1
 
     def check_job(self, doc: _Doc, budget: int) -> Gen:
-        yield from self.call(doc, "textract.get", self.lat(0.12))
+        yield from self.call(doc, "textract.get", self.lat(self.t.get_job))
         doc.job_waited += doc.job_wait
         assert doc.job_end is not None
         if self.env.now >= doc.job_end:
@@ -562,12 +624,19 @@ class Simulation:
             doc.partial = True
 
     def tag_images(self, doc: _Doc) -> Gen:
+        if self.t.tag:
+            yield self.env.timeout(self.lat(self.t.tag))
         for _ in range(doc.spec.images):
-            yield self.env.timeout(self.lat(0.1))
-            yield from self.call(doc, "rekognition", self.lat(0.45))
+            yield self.env.timeout(self.lat(self.t.cut_picture))
+            yield from self.call(doc, "rekognition", self.lat(self.t.detect_labels))
 
     def bedrock(self, doc: _Doc, request: Request) -> Gen:
-        seconds = 0.4 + request.input_tokens / 8000 + request.output_tokens / 55
+        t = self.t
+        seconds = (
+            t.bedrock
+            + request.input_tokens / t.bedrock_input_tokens_per_second
+            + request.output_tokens / t.bedrock_output_tokens_per_second
+        )
         yield from self.call(doc, "bedrock", self.lat(seconds), request)
 
     def summarize(self, doc: _Doc) -> Gen:
@@ -601,12 +670,12 @@ class Simulation:
         return True
 
     def plan(self, doc: _Doc, single: Request | None) -> Gen:
-        yield self.env.timeout(self.lat(0.2 + 0.001 * doc.spec.pages))
+        yield self.env.timeout(self.lat(self.t.plan + self.t.plan_page * doc.spec.pages))
         if single is not None:
             yield from self.bedrock(doc, single)
 
     def reduce(self, doc: _Doc, final: Request | None) -> Gen:
-        yield self.env.timeout(self.lat(0.1))
+        yield self.env.timeout(self.lat(self.t.reduce))
         if final is not None:
             yield from self.bedrock(doc, final)
 
@@ -639,15 +708,15 @@ class Simulation:
         self.enter(doc)  # LanguageDone
 
     def translate(self, doc: _Doc, chars: int) -> Gen:
-        yield self.env.timeout(self.lat(0.05))
-        yield from self.call(doc, "translate", self.lat(0.35))
+        yield self.env.timeout(self.lat(self.t.translate_prepare))
+        yield from self.call(doc, "translate", self.lat(self.t.translate))
         self.stats.units["translate.chars"] += chars
 
     def speak(self, doc: _Doc, chars: int) -> Gen:
-        yield self.env.timeout(self.lat(0.1))
-        yield from self.call(doc, "polly", self.lat(1.5))
+        yield self.env.timeout(self.lat(self.t.speak_prepare))
+        yield from self.call(doc, "polly", self.lat(self.t.polly))
         self.stats.units["polly.chars"] += chars
-        yield self.env.timeout(self.lat(0.1))
+        yield self.env.timeout(self.lat(self.t.speak_write))
 
 
 def simulate(

@@ -22,6 +22,14 @@ botocore validates every request against the service model before ``before-call`
 are validated against the model too (as botocore's Stubber does). Every call is recorded with the
 parameters as the caller passed them, for the test to assert on. ``fail_next`` makes the next calls
 of an operation fail (throttling) before they reach the fake service.
+
+Quotas and latency (off unless asked for): ``set_quota`` gives an operation a token bucket (a rate
+per second, ``burst`` tokens, full at the start) and a call that finds it empty is refused with the
+throttling error that service answers (``THROTTLING_ERRORS``) without consuming a token;
+``set_latency`` makes each call the bucket admits take that long (fixed, or log-normal around a
+median), as the service's own processing time. A throttled call answers at once. Throttled calls
+are counted in ``throttled``. The answer comes from the ``before-call`` hook, so botocore's own
+retries (they are in its HTTP layer) do not run: each SDK call is one attempt here.
 """
 
 from __future__ import annotations
@@ -32,8 +40,10 @@ import hashlib
 import io
 import json
 import math
+import random
 import re
 import threading
+import time
 import uuid
 import xml.etree.ElementTree as ET
 from collections import Counter
@@ -61,6 +71,17 @@ POLLY_MAX_TOTAL = 6_000
 REKOGNITION_MAX_BYTES = 5 * 1024 * 1024
 REKOGNITION_MIN_SIDE = 80
 TEXTRACT_MAX_SIDE = 10_000
+# The error each service answers when a request is over its rate quota (the API references'
+# error lists): Textract and Rekognition ProvisionedThroughputExceededException, Translate and
+# Comprehend TooManyRequestsException, Bedrock (HTTP 429) and Polly ThrottlingException.
+THROTTLING_ERRORS: Mapping[str, tuple[str, int]] = {
+    "textract": ("ProvisionedThroughputExceededException", 400),
+    "rekognition": ("ProvisionedThroughputExceededException", 400),
+    "bedrock-runtime": ("ThrottlingException", 429),
+    "translate": ("TooManyRequestsException", 400),
+    "polly": ("ThrottlingException", 400),
+    "comprehend": ("TooManyRequestsException", 400),
+}
 # Speech rate of the fake narration: about 15 characters a second, as people read aloud.
 CHARACTERS_PER_SECOND = 15.0
 
@@ -96,6 +117,39 @@ class TextractJob:
     blocks: list[dict[str, Any]] = field(default_factory=list)
     status: str = "IN_PROGRESS"
     message: str | None = None
+
+
+class TokenBucket:
+    """``rate`` tokens a second up to ``burst``, full at the start; thread-safe."""
+
+    def __init__(self, rate: float, burst: float, clock: Any = time.monotonic) -> None:
+        self.rate, self.burst, self.clock = rate, burst, clock
+        self.tokens, self.last = burst, clock()
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        """One token if there is one (True), else nothing is taken (False)."""
+        with self._lock:
+            now = self.clock()
+            self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
+            self.last = now
+            if self.tokens >= 1:
+                self.tokens -= 1
+                return True
+            return False
+
+
+@dataclass(frozen=True)
+class Latency:
+    """Seconds a call takes: ``median``, log-normal with ``sigma`` (0: always ``median``)."""
+
+    median: float
+    sigma: float = 0.0
+
+    def draw(self, rng: random.Random) -> float:
+        if self.sigma <= 0:
+            return self.median
+        return self.median * math.exp(self.sigma * rng.gauss(0, 1))
 
 
 # -- content --------------------------------------------------------------------------------------
@@ -285,6 +339,10 @@ class FakeAwsServices:
         self._failures: dict[str, list[ServiceError]] = {}
         self._jobs: dict[str, TextractJob] = {}
         self._installed: list[Any] = []
+        self._buckets: dict[str, TokenBucket] = {}
+        self._latencies: dict[str, Latency] = {}
+        self._rng = random.Random(0)
+        self.throttled: Counter[str] = Counter()  # calls refused by a quota, by operation
         self.translations = {
             "es": str(load_fixture("translate-translate-text.json")["TranslatedText"]),
             "fr": str(load_fixture("translate-translate-text-fr.json")["TranslatedText"]),
@@ -329,11 +387,13 @@ class FakeAwsServices:
         try:
             if failure is not None:
                 raise failure
+            self._admit(service, model.name)
             handler = getattr(self, f"_{service.replace('-', '_')}_{model.name}")
             response: dict[str, Any] = handler(api_params)
         except ServiceError as error:
             call.error = error.code
             return self._error(params, error)
+        self._wait(model.name)
         self._validate(model, response)
         call.response = response
         metadata = {
@@ -384,6 +444,33 @@ class FakeAwsServices:
                 ServiceError(code, message, status) for _ in range(times)
             )
 
+    def set_quota(self, operation: str, rate: float, burst: float = 1.0) -> None:
+        """``operation`` (e.g. "Converse") admits ``rate`` calls a second, ``burst`` at once;
+        beyond, it answers its service's throttling error."""
+        with self._lock:
+            self._buckets[operation] = TokenBucket(rate, burst)
+
+    def set_latency(self, operation: str, median: float, sigma: float = 0.0) -> None:
+        """Each admitted call of ``operation`` takes ``median`` seconds (log-normal ``sigma``)."""
+        with self._lock:
+            self._latencies[operation] = Latency(median, sigma)
+
+    def _admit(self, service: str, operation: str) -> None:
+        bucket = self._buckets.get(operation)
+        if bucket is None or bucket.take():
+            return
+        with self._lock:
+            self.throttled[operation] += 1
+        code, status = THROTTLING_ERRORS[service]
+        raise ServiceError(code, "Rate exceeded", status)
+
+    def _wait(self, operation: str) -> None:
+        latency = self._latencies.get(operation)
+        if latency is not None:
+            with self._lock:
+                seconds = latency.draw(self._rng)
+            time.sleep(seconds)
+
     def requests(self, operation: str) -> list[Call]:
         with self._lock:
             return [call for call in self.calls if call.operation == operation]
@@ -392,6 +479,7 @@ class FakeAwsServices:
         with self._lock:
             self.calls.clear()
             self._failures.clear()
+            self.throttled.clear()
 
     # -- Textract -----------------------------------------------------------------------------
 

@@ -232,3 +232,68 @@ def test_a_partial_bench_run_keeps_the_other_sections(tmp_path: Path) -> None:
     assert "| old |" not in rebuilt
     assert "| kept |" in rebuilt
     assert "| Title memory | check | kept | report | met |" in rebuilt
+
+
+# -- the local latency profile and the validation's quotas (bench.scale.validation) ------------
+
+
+def test_the_default_latency_profile_is_the_model_s_own() -> None:
+    from dataclasses import replace
+
+    from bench.scale.model import AWS_LATENCIES, Latencies
+
+    inputs = read_inputs(ROOT)
+    quotas = load_quotas(TINY)
+    docs = documents(30, 5, SummaryShape.of(str(inputs.parameters["BedrockModelId"]), 5), 20)
+    default = simulate(inputs, quotas, docs, Options(True, 5, seed=2))
+    given = simulate(inputs, quotas, docs, Options(True, 5, seed=2, latencies=Latencies()))
+    assert Options(True, 5).latencies == AWS_LATENCIES
+    assert (given.completion, given.throttles) == (default.completion, default.throttles)
+    slower = replace(AWS_LATENCIES, task_overhead=0.5, execution_overhead=2.0)
+    assert simulate(inputs, quotas, docs, Options(True, 5, seed=2, latencies=slower)).completion > (
+        default.completion
+    )
+
+
+def test_one_sdk_attempt_makes_every_throttle_a_state_retry() -> None:
+    from dataclasses import replace
+
+    from bench.scale.model import AWS_LATENCIES
+
+    inputs = read_inputs(ROOT)
+    quotas = load_quotas(TINY)
+    docs = documents(30, 5, SummaryShape.of(str(inputs.parameters["BedrockModelId"]), 5), 20)
+    once = replace(AWS_LATENCIES, sdk_attempts=1)
+    stats = simulate(inputs, quotas, docs, Options(False, 0, seed=2, latencies=once))
+    assert sum(stats.throttles.values()) > 0
+    assert sum(stats.retries.values()) >= sum(stats.throttles.values()) - stats.status["partial"]
+
+
+def test_the_validation_sets_the_fakes_quotas_and_lifts_the_others() -> None:
+    from bench.scale.validation import sim_quotas
+
+    quotas = sim_quotas({"Converse": (0.4, 1.0), "SynthesizeSpeech": (3.0, 2.0)})
+    rpm = quotas["bedrock.amazon.titan-text-express-v1.requests_per_minute"]
+    assert rpm.value == pytest.approx(24.0)
+    assert rpm.burst == 1.0
+    polly = quotas["polly.SynthesizeSpeech.neural.tps"]
+    assert (polly.value, polly.burst) == (3.0, 2.0)
+    assert quotas["bedrock.amazon.titan-text-express-v1.tokens_per_minute"].value >= 1e9
+    assert quotas["textract.DetectDocumentText.tps"].value >= 1e9
+    assert quotas["lambda.concurrent_executions"] == load_quotas()["lambda.concurrent_executions"]
+
+
+def test_the_fakes_token_bucket_refills_at_its_rate() -> None:
+    from tests.e2e.aws_services import TokenBucket
+
+    now = [0.0]
+    bucket = TokenBucket(2.0, 1.0, clock=lambda: now[0])
+    assert bucket.take()
+    assert not bucket.take()  # empty: nothing taken
+    now[0] = 0.25
+    assert not bucket.take()  # half a token
+    now[0] = 0.5
+    assert bucket.take()
+    now[0] = 10.0
+    assert bucket.take()
+    assert not bucket.take()  # the burst caps what accrues
