@@ -51,9 +51,7 @@ BENCHMARKS = (
     "serve_burst",
 )
 # The module of each benchmark: only these names ever reach a command line.
-MODULES = {name: f"bench.{name}" for name in BENCHMARKS} | {
-    "scale_validation": "bench.scale.validation"
-}
+MODULES = {name: f"bench.{name}" for name in BENCHMARKS}
 PAGE = ROOT / "docs" / "performance.md"
 COMMAND = ".venv/bin/python -m bench"
 
