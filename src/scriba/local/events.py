@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 ENDED = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
+# A failed delivery is tried again this often, so many times in all (the template's rule allows
+# 20 attempts over an hour; a local run needs fewer).
+RETRY_SECONDS = 2.0
+RETRY_ATTEMPTS = 5
 
 
 def status_change_event(execution: ExecutionListItemTypeDef) -> dict[str, Any]:
@@ -82,6 +86,9 @@ class ExecutionWatcher(threading.Thread):
         self.invoke = invoke
         self.interval = interval
         self._seen: set[str] = set()
+        # Deliveries that failed, tried again later as EventBridge's retry policy does:
+        # (when, attempts so far, listener, event).
+        self._retries: list[tuple[float, int, ExecutionListener, dict[str, Any]]] = []
         self._stopped = threading.Event()
         self.delivered = 0
 
@@ -97,7 +104,7 @@ class ExecutionWatcher(threading.Thread):
                 logger.exception("delivering execution status events failed")
 
     def deliver_once(self) -> int:
-        delivered = 0
+        delivered = self._retry_due()
         for arn in self.state_machine_arns:
             paginator = self.sfn.get_paginator("list_executions")
             for page in paginator.paginate(stateMachineArn=arn):
@@ -112,15 +119,27 @@ class ExecutionWatcher(threading.Thread):
         return delivered
 
     def _deliver(self, event: dict[str, Any]) -> int:
-        payload = json.dumps(event).encode("utf-8")
         count = 0
         for listener in self.listeners:
             if matches(listener.pattern, event):
-                _, error = self.invoke(listener.function, payload)
-                if error:  # EventBridge retries asynchronous invocations; the tick repairs
-                    logger.warning("%s failed on %s", listener.function, event["resources"])
-                count += 1
+                count += self._invoke(listener, event, attempts=0)
         return count
+
+    def _invoke(self, listener: ExecutionListener, event: dict[str, Any], attempts: int) -> int:
+        _, error = self.invoke(listener.function, json.dumps(event).encode("utf-8"))
+        if not error:
+            return 1
+        if attempts + 1 < RETRY_ATTEMPTS:
+            self._retries.append((time.monotonic() + RETRY_SECONDS, attempts + 1, listener, event))
+        else:  # given up, as EventBridge does; the admitter's tick repairs what this missed
+            logger.warning("%s failed on %s", listener.function, event["resources"])
+        return 0
+
+    def _retry_due(self) -> int:
+        now = time.monotonic()
+        due = [retry for retry in self._retries if retry[0] <= now]
+        self._retries = [retry for retry in self._retries if retry[0] > now]
+        return sum(self._invoke(listener, event, attempts) for _, attempts, listener, event in due)
 
 
 class Scheduler(threading.Thread):
