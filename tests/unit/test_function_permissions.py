@@ -146,6 +146,7 @@ def test_every_call_of_the_sweeper_is_allowed_by_its_role(swept: SweptStack) -> 
         ("sfn", "DescribeExecution"),
         ("sfn", "GetExecutionHistory"),
         ("sqs", "SendMessageBatch"),
+        ("sqs", "GetQueueAttributes"),
         ("eventbridge", "PutEvents"),
     } <= operations
     assert refused(swept.stack, swept.calls.calls) == []

@@ -220,6 +220,25 @@ def test_young_inputs_are_left_to_the_upload_path(stack: Stack) -> None:
     assert stack.queued() == []
 
 
+def test_while_documents_wait_for_admission_missed_ones_are_left_for_later(
+    stack: Stack,
+) -> None:
+    # A burst: documents without a manifest wait in the waiting queue for a slot; the sweeper
+    # cannot tell them from missed ones, and re-sending them would only queue copies.
+    stack.upload("inbox/waiting.pdf")
+    waiting = stack.sqs.create_queue(QueueName="waiting")["QueueUrl"]
+    stack.sqs.send_message(QueueUrl=waiting, MessageBody="{}")
+
+    held = stack.sweep(waiting_queue_url=waiting)
+
+    assert (held.queued, held.sent) == (1, [])
+    assert stack.queued() == []
+    # Once the queue has drained, the document is missed indeed and sent.
+    stack.sqs.purge_queue(QueueUrl=waiting)
+    swept = stack.sweep(waiting_queue_url=waiting)
+    assert [(item.key, item.why) for item in swept.sent] == [("inbox/waiting.pdf", "missed")]
+
+
 def test_only_keys_the_upload_rule_would_take_are_swept(stack: Stack) -> None:
     for key in ("inbox/a.pdf", "inbox/notes.txt", "other/b.pdf", "inbox/sub/c.pdf"):
         stack.upload(key)

@@ -693,6 +693,7 @@ PER_FUNCTION_SETTINGS = {
     "SweepFunction": {
         "state_machine_arn",
         "start_queue_url",
+        "waiting_queue_url",
         "sweep_grace_minutes",
         "sweep_max_messages",
         "sweep_max_attempts",

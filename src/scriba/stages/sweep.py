@@ -100,6 +100,11 @@ class SweepReport(Model):
     inputs: int = Field(default=0, description="Documents in the input bucket (prefix, suffix)")
     done: int = Field(default=0, description="With a manifest")
     recent: int = Field(default=0, description="Without a manifest, inside the grace period")
+    queued: int = Field(
+        default=0,
+        description="Without a manifest, left alone while documents wait for admission (it may "
+        "be one of them)",
+    )
     running: int = Field(default=0, description="Without a manifest, their execution running")
     failed: int = Field(default=0, description="Failed manifests read (redrive_failed)")
     not_transient: int = Field(default=0, description="Failures not re-run: bad input")
@@ -310,8 +315,30 @@ class Sweeper:
             return
         self._send(document.source, attempt, "failed", manifest.languages)
 
+    def backlog(self) -> bool:
+        """Do documents wait for admission? A burst or a backfill keeps them in the waiting queue
+        for hours, none with a manifest yet: re-sending them as missed would only queue copies.
+        (The upload queue is not asked: under a steady stream it is never empty, and the sweeper
+        would never sweep.)"""
+        url = self.settings.waiting_queue_url
+        if not url:
+            return False
+        with service_errors("sqs"):
+            attributes = self._ctx.clients.sqs.get_queue_attributes(
+                QueueUrl=url,
+                AttributeNames=[
+                    "ApproximateNumberOfMessages",
+                    "ApproximateNumberOfMessagesNotVisible",
+                ],
+            )["Attributes"]
+        waiting = sum(int(value) for value in attributes.values())
+        if waiting:
+            logger.info("sweep: %d documents wait for admission; missed ones are left", waiting)
+        return waiting > 0
+
     def run(self) -> SweepReport:
         manifests = manifest_keys(self.storage, self.settings)
+        backlog = self.backlog()
         cutoff = self.now - timedelta(minutes=self.settings.sweep_grace_minutes)
         start_after = self.request.start_after
         last_key: str | None = None
@@ -330,6 +357,8 @@ class Sweeper:
                     self.failed(document, manifest)
             elif document.last_modified > cutoff:
                 self.report.recent += 1
+            elif backlog:
+                self.report.queued += 1
             else:
                 self.missed(document)
             last_key = key
