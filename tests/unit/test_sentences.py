@@ -173,6 +173,20 @@ def test_hyphenated_line_ends_are_joined():
     ]
 
 
+def test_a_word_hyphenated_over_three_lines_is_joined_whole():
+    assert normalize_text("inter-\nnatio-\nnal law, 3-\nD and ab-\n12") == (
+        "international law, 3-\nD and ab-\n12"
+    )
+
+
+def test_a_huge_word_is_read_once():
+    # One 300,000-letter "word" (a hostile PDF): a pattern that backtracks over the word at each
+    # of its letters took 10 s at 20,000 letters and would take hours here (the suite's timeout
+    # ends it); read once from each hyphen it takes milliseconds.
+    word = "a" * 300_000
+    assert normalize_text(f"{word}-\n{word} end") == f"{word}{word} end"
+
+
 def test_pdfium_hyphen_markers_and_soft_hyphens_are_removed():
     assert split_sentences("Lorem adip\ufffeiscing elit. Docu\u00ad\nment here.", "en") == [
         "Lorem adipiscing elit.",

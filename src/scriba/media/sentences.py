@@ -100,7 +100,12 @@ _LIGATURES = re.compile("[\ufb00-\ufb06]")
 _SPACES = re.compile("[\t\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 _INVISIBLE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u200b\u2060\ufeff]")
 _LINE_BREAKS = re.compile("\r\n?|[\u2028\u2029\x85]")
-_HYPHENATED_LINE_END = re.compile(r"(\w*[^\W\d_])-[ \t]*\n[ \t]*([^\W\d_]\w*)")
+# A letter, a hyphen at a line end, a letter: the word around it is found from there. (A
+# pattern starting with ``\w*`` backtracks over the whole of a long word at each of its letters:
+# quadratic, 10 s for a 20,000-letter "word".)
+_HYPHEN_AT_LINE_END = re.compile(r"(?<=[^\W\d_])-[ \t]*\n[ \t]*(?=[^\W\d_])")
+_WORD_TAIL = re.compile(r"\w*")
+_WORD_CHARACTER = re.compile(r"\w")
 _HYPHENATED_WORD = re.compile(r"\b[^\W\d_]+(?:-[^\W\d_]+)+\b")
 _RUNS_OF_SPACES = re.compile(r" {2,}")
 _EDGE_SPACES = re.compile(r" *([\n\f]) *")
@@ -121,15 +126,33 @@ def normalize_text(text: str) -> str:
     text = _INVISIBLE.sub("", text)
     hyphenated = {word.lower() for word in _HYPHENATED_WORD.findall(text)}
 
-    def join(match: re.Match[str]) -> str:
-        head, tail = match.group(1), match.group(2)
-        if tail[0].isupper() or f"{head}-{tail}".lower() in hyphenated:
-            return f"{head}-{tail}"
-        return head + tail
-
-    text = _HYPHENATED_LINE_END.sub(join, text)
+    text = _join_hyphenated_line_ends(text, hyphenated)
     text = _RUNS_OF_SPACES.sub(" ", text)
     return _EDGE_SPACES.sub(r"\1", text).strip(" ")
+
+
+def _join_hyphenated_line_ends(text: str, hyphenated: set[str]) -> str:
+    """``docu-\\nment`` becomes ``document``, unless the tail is capitalised or the text writes
+    the compound with a hyphen elsewhere. Linear: each word is read once from its hyphen."""
+    parts: list[str] = []
+    done = 0  # text[:done] is in parts
+    for match in _HYPHEN_AT_LINE_END.finditer(text):
+        if match.start() < done:
+            continue
+        start = match.start()
+        while start > done and _WORD_CHARACTER.match(text, start - 1):
+            start -= 1
+        tail = _WORD_TAIL.match(text, match.end())
+        assert tail is not None  # \w* always matches
+        head, rest = text[start : match.start()], tail.group()
+        parts.append(text[done:start])
+        if rest[0].isupper() or f"{head}-{rest}".lower() in hyphenated:
+            parts.append(f"{head}-{rest}")
+        else:
+            parts.append(head + rest)
+        done = tail.end()
+    parts.append(text[done:])
+    return "".join(parts)
 
 
 # -- paragraphs -----------------------------------------------------------------------------
