@@ -97,6 +97,33 @@ def documents(count: int) -> list[Drop]:
     return drops
 
 
+def tree_rss_bytes(pid: int | None = None) -> int:
+    """Resident memory of a process (this one by default) and all its children; 0 if gone."""
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    total = 0
+    for process in processes:
+        try:
+            total += process.memory_info().rss
+        except psutil.Error:  # ended meanwhile
+            continue
+    return total
+
+
+def unexpected(drops: list[Drop], outcomes: dict[str, tuple[str, str | None]]) -> list[str]:
+    """The drops whose outcome (status, reason) is not the one their kind should have."""
+    wrong = []
+    for drop in drops:
+        status, reason = outcomes.get(drop.key, ("missing", None))
+        ok = status in ("succeeded", "partial") if drop.expect == "ok" else reason == drop.expect
+        if not ok:
+            wrong.append(f"{drop.key}: expected {drop.expect}, got {status} {reason}")
+    return wrong
+
+
 @dataclass
 class MemoryWatch:
     """Peak resident memory of this process and its children, sampled while the run lasts."""
@@ -106,14 +133,7 @@ class MemoryWatch:
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def sample(self) -> int:
-        me = psutil.Process()
-        total = me.memory_info().rss
-        for child in me.children(recursive=True):
-            try:
-                total += child.memory_info().rss
-            except psutil.Error:
-                continue
-        return total
+        return tree_rss_bytes()
 
     def run(self) -> None:
         while not self._stop.wait(self.interval):
@@ -147,15 +167,7 @@ class LoadResult:
         return done == len(self.drops) == len(self.outcomes)
 
     def unexpected(self) -> list[str]:
-        wrong = []
-        for drop in self.drops:
-            status, reason = self.outcomes.get(drop.key, ("missing", None))
-            ok = (
-                status in ("succeeded", "partial") if drop.expect == "ok" else reason == drop.expect
-            )
-            if not ok:
-                wrong.append(f"{drop.key}: expected {drop.expect}, got {status} {reason}")
-        return wrong
+        return unexpected(self.drops, self.outcomes)
 
 
 def run(count: int, workers: int | None = None, timeout: float = 3600) -> LoadResult:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bench.scale.inputs import walk_states
 from scriba.aws.executions import execution_history as read_history
 from scriba.local.cloud import LocalCloud
 
@@ -37,20 +37,10 @@ def invoke(cloud: LocalCloud, function: str, payload: dict[str, Any]) -> Any:
     return response
 
 
-def _states(states: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    for name, state in states.items():
-        yield name, state
-        for branch in state.get("Branches", []):
-            yield from _states(branch["States"])
-        processor = state.get("ItemProcessor") or state.get("Iterator")
-        if processor:
-            yield from _states(processor["States"])
-
-
 def state_definition(cloud: LocalCloud, name: str) -> dict[str, Any]:
     """A state of the deployed definition, wherever it is nested."""
     definition = json.loads(cloud.stack.state_machine.definition)
-    for found, state in _states(definition["States"]):
+    for found, state in walk_states(definition["States"]):
         if found == name:
             return state
     raise KeyError(f"no state {name!r} in the state machine")

@@ -30,10 +30,9 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import psutil
 from botocore.config import Config
 
-from bench.load import Drop, documents
+from bench.load import Drop, documents, tree_rss_bytes, unexpected
 from bench.results import RESULT_FILE_VARIABLE, ROOT, BenchResult, Goal, Table, Verdict, run_alone
 from scriba import layout
 from scriba.config import Settings, load_settings
@@ -105,36 +104,13 @@ class Burst:
         return fit.slope * 100
 
     def unexpected(self) -> list[str]:
-        wrong = []
-        for drop in self.drops:
-            status, reason = self.outcomes.get(drop.key, ("missing", None))
-            ok = (
-                status in ("succeeded", "partial") if drop.expect == "ok" else reason == drop.expect
-            )
-            if not ok:
-                wrong.append(f"{drop.key}: expected {drop.expect}, got {status} {reason}")
-        return wrong
+        return unexpected(self.drops, self.outcomes)
 
 
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def _tree_rss_mb(pid: int) -> float:
-    try:
-        root = psutil.Process(pid)
-        processes = [root, *root.children(recursive=True)]
-    except psutil.Error:
-        return 0.0
-    total = 0
-    for process in processes:
-        try:
-            total += process.memory_info().rss
-        except psutil.Error:
-            continue
-    return total / 2**20
 
 
 class _Endpoint:
@@ -274,7 +250,7 @@ def _burst(
                     done=len(listed) - running,
                     running=running,
                     slots=endpoint.slots(table),
-                    rss_mb=_tree_rss_mb(pid),
+                    rss_mb=tree_rss_bytes(pid) / 2**20,
                 )
             )
 
